@@ -1,0 +1,120 @@
+"""
+### tppo_nightly — the nightly cross-agency load (airflow DAG)
+
+Every night at 01:00 WIB: find new deliveries in `TPPO_LANDING`, load and
+audit each of the nine feeds (Great Expectations), `dbt build` the
+staging, intermediate and mart models with their tests, check the marts,
+publish `analytics.duckdb` and `dashboard.duckdb` by atomic rename, and write
+the morning report under `TPPO_HOME/reports/<date>/`.
+
+Every task that opens the DuckDB warehouse runs in the one-slot pool
+`duckdb_writer`: DuckDB allows one writing process per file. A data problem
+(schema drift, a failed critical expectation, a failing dbt test) fails its
+task without retries and blocks publication; yesterday's published files stay.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from ingest.feeds import FEEDS as FEED_DECLARATIONS
+
+FEEDS = tuple(f.name for f in FEED_DECLARATIONS)
+POOL = "duckdb_writer"
+PUBLISHED = [Asset(name=f"tppo.{f}.{t}", uri=f"file:///tppo/{f}/marts/{t}")
+             for f, tables in (("analytics", ("mart_village_risk", "fct_departures",
+                                              "mart_regency_month", "mart_recruiter_watchlist",
+                                              "mart_desa_binaan_candidates", "mart_feed_quality")),
+                               ("dashboard", ("mart_village_risk", "mart_regency_month",
+                                              "mart_desa_binaan_candidates",
+                                              "mart_feed_quality")))
+             for t in tables]
+
+
+def _step(fn, *args):
+    """Call a pipeline step; a data problem fails the task without retrying."""
+    from tppo.pipeline import DataProblem
+
+    try:
+        return fn(*args)
+    except DataProblem as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def _run(context) -> tuple[str, object]:
+    from tppo.pipeline import batch_id_of, wib_date
+
+    return batch_id_of(context["run_id"]), wib_date(context["dag_run"].run_after)
+
+
+@dag(
+    dag_id="tppo_nightly",
+    schedule="0 1 * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=5),
+    tags=["tppo", "nightly", "lampung"],
+    doc_md=__doc__,
+    default_args={
+        "owner": "tppo-data",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=3),
+        "pool": POOL,
+    },
+)
+def tppo_nightly():
+    @task
+    def discover(**context) -> dict:
+        from tppo import pipeline
+
+        batch_id, day = _run(context)
+        return _step(pipeline.discover, batch_id, day)
+
+    @task
+    def ingest(feed_name: str, **context) -> dict:
+        from tppo import pipeline
+
+        batch_id, day = _run(context)
+        return _step(pipeline.ingest, feed_name, batch_id, day)
+
+    @task
+    def dbt_build(**context) -> dict:
+        from tppo import pipeline
+
+        batch_id, _ = _run(context)
+        return _step(pipeline.dbt_build, batch_id)
+
+    @task
+    def validate_marts(**context) -> dict:
+        from tppo import pipeline
+
+        batch_id, _ = _run(context)
+        return _step(pipeline.validate_marts, batch_id)
+
+    @task(outlets=PUBLISHED)
+    def publish(**context) -> dict:
+        from tppo import pipeline
+
+        batch_id, _ = _run(context)
+        return _step(pipeline.publish, batch_id)
+
+    @task
+    def report(**context) -> str:
+        from tppo import pipeline
+
+        batch_id, day = _run(context)
+        return _step(pipeline.report, batch_id, day)
+
+    found = discover()
+    loads = [ingest.override(task_id=f"ingest_{f}")(f) for f in FEEDS]
+    built = dbt_build()
+    found >> loads >> built
+    built >> validate_marts() >> publish() >> report()
+
+
+tppo_nightly()

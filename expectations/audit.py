@@ -1,0 +1,222 @@
+"""Great Expectations audit of each load, one suite per feed.
+
+The suites are declared from the feed contracts (:mod:`ingest.feeds`), so a
+new enumeration value or date field is audited without touching this file.
+GE sees only non-personal columns: keys are replaced by a hash, and NIKs by
+their status, names, birth dates, addresses and passport numbers are never
+handed over. Its results and Data Docs therefore cannot leak identities.
+
+A load is one batch per feed per run; GE reports failing rows by
+``_file_sha256``, from which each file gets its own verdict:
+
+- FAILED: a ``critical`` expectation fails for that file (more than
+  ``1 - mostly`` of its rows are unexpected). The file is not loaded.
+- WARNED: only ``warning`` expectations fail for it. It is loaded.
+- PASSED: nothing failed.
+- ERROR: GE itself raised. Nothing is judged or loaded; the task fails and
+  says so, and the files are tried again on the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ingest.feeds import FEEDS, Feed
+
+log = logging.getLogger(__name__)
+
+CRITICAL = "critical"
+WARNING = "warning"
+
+# Free-text or identifying fields that GE must never see.
+PERSONAL = {"nik", "nik_clean", "nik_key", "nama", "alias", "tgl_lahir", "tgl_lahir_date",
+            "alamat", "no_paspor", "no_paspor_key", "tempat_lahir", "penjamin", "keterangan",
+            "nama_perekrut", "perekrut", "desa", "kecamatan", "kabupaten", "no_izin",
+            "nama_perusahaan", "no_penerbangan"}
+
+EARLIEST_PLAUSIBLE = dt.date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation with its severity and the share of rows allowed to miss it."""
+
+    kind: str
+    column: str | None
+    severity: str
+    mostly: float = 1.0
+    kwargs: tuple[tuple[str, object], ...] = ()
+
+
+def checks_for(feed: Feed) -> list[Check]:
+    """The suite of ``feed``: what every load of it must (critical) or should satisfy."""
+    checks = [Check("not_null", "_key_hash", CRITICAL),
+              Check("unique_within_file", "_key_in_file", WARNING)]
+    for col, values in feed.enums.items():
+        checks.append(Check("in_set", col, CRITICAL, 0.9, (("value_set", values),)))
+    for col in feed.dates:
+        if col == "tgl_lahir":
+            continue
+        checks.append(Check("plausible_date", f"_{col}_year", WARNING, 0.99))
+    for col in feed.countries:
+        checks.append(Check("in_set", f"_{col}_unmapped", WARNING, 0.95,
+                            (("value_set", (False,)),)))
+    if feed.nik:
+        checks.append(Check("in_set", "nik_status", WARNING, 0.5, (("value_set", ("VALID",)),)))
+    checks.append(Check("row_count", None, WARNING, 1.0, (("min_value", 1),
+                                                          ("max_value", 2_000_000))))
+    return checks
+
+
+def audit_frame(feed: Feed, batch: pl.DataFrame, logical_date: dt.date) -> pl.DataFrame:
+    """The non-personal projection of a batch that GE validates."""
+    key_hash = pl.concat_str([pl.col(k).fill_null("") for k in feed.key], separator="|").hash()
+    cols = [key_hash.cast(pl.Utf8).alias("_key_hash"),
+            pl.concat_str([pl.col("_file_sha256"), key_hash.cast(pl.Utf8)], separator="/")
+            .alias("_key_in_file"),
+            pl.col("_file_sha256"), pl.col("_row_number")]
+    cols += [pl.col(c) for c in feed.enums]
+    for c in feed.dates:
+        if c != "tgl_lahir":
+            cols.append(pl.col(f"{c}_date").dt.year().alias(f"_{c}_year"))
+    for c in feed.countries:
+        cols.append((pl.col(c).is_not_null() & pl.col(f"{c}_iso3").is_null())
+                    .alias(f"_{c}_unmapped"))
+    if feed.nik:
+        cols.append(pl.col("nik_status"))
+    frame = batch.select(cols)
+    assert not PERSONAL & set(frame.columns)
+    return frame.with_columns(pl.lit(logical_date.year + 1).alias("_max_year"))
+
+
+def _gx_expectation(gxe, check: Check, logical_date: dt.date):
+    meta = {"severity": check.severity}
+    kw = dict(check.kwargs)
+    if check.kind == "not_null":
+        return gxe.ExpectColumnValuesToNotBeNull(column=check.column, meta=meta)
+    if check.kind == "unique_within_file":
+        return gxe.ExpectColumnValuesToBeUnique(column=check.column, meta=meta)
+    if check.kind == "in_set":
+        return gxe.ExpectColumnValuesToBeInSet(column=check.column, value_set=list(kw["value_set"]),
+                                               mostly=check.mostly, meta=meta)
+    if check.kind == "plausible_date":
+        return gxe.ExpectColumnValuesToBeBetween(
+            column=check.column, min_value=EARLIEST_PLAUSIBLE.year,
+            max_value=logical_date.year + 1, mostly=check.mostly, meta=meta)
+    if check.kind == "row_count":
+        return gxe.ExpectTableRowCountToBeBetween(min_value=kw["min_value"],
+                                                  max_value=kw["max_value"], meta=meta)
+    raise ValueError(f"unknown check kind {check.kind}")
+
+
+class GxAuditor:
+    """Runs the feed suites through a file-backed GE context under ``root``.
+
+    The context, data source and suites are built once per process; Data Docs
+    are written offline to ``root/gx/uncommitted/data_docs/local_site``.
+    """
+
+    def __init__(self, root: Path, logical_date: dt.date):
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx, self.gxe = gx, gxe
+        self.logical_date = logical_date
+        root.mkdir(parents=True, exist_ok=True)
+        self.context = gx.get_context(mode="file", project_root_dir=str(root))
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.context.variables.save()
+        self.source = self.context.data_sources.add_or_update_pandas("tppo_feeds")
+
+    def _definition(self, feed: Feed):
+        gx = self.gx
+        name = f"feed_{feed.table}"
+        asset_names = [a.name for a in self.source.assets]
+        asset = (self.source.get_asset(feed.table) if feed.table in asset_names
+                 else self.source.add_dataframe_asset(feed.table))
+        try:
+            batch_def = asset.get_batch_definition("whole")
+        except Exception:
+            batch_def = asset.add_batch_definition_whole_dataframe("whole")
+        suite = gx.ExpectationSuite(name=name)
+        for check in checks_for(feed):
+            suite.add_expectation(_gx_expectation(self.gxe, check, self.logical_date))
+        suite = self.context.suites.add_or_update(suite)
+        vd = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
+        return vd
+
+    def validate(self, feed: Feed, batch: pl.DataFrame) -> dict[str, tuple[str, str | None]]:
+        """Per file SHA-256: (PASSED|WARNED|FAILED|ERROR, message)."""
+        files = batch["_file_sha256"].unique().to_list()
+        try:
+            frame = audit_frame(feed, batch, self.logical_date).to_pandas()
+            vd = self._definition(feed)
+            checkpoint = self.gx.Checkpoint(
+                name=f"load_{feed.table}", validation_definitions=[vd],
+                actions=[self.gx.checkpoint.UpdateDataDocsAction(name="docs")],
+                result_format={"result_format": "COMPLETE",
+                               "unexpected_index_column_names": ["_file_sha256"]},
+            )
+            checkpoint = self.context.checkpoints.add_or_update(checkpoint)
+            run = checkpoint.run(batch_parameters={"dataframe": frame})
+            results = next(iter(run.run_results.values())).results
+        except Exception as exc:  # GE broke: an error, not bad data
+            log.exception("Great Expectations raised while auditing %s", feed.table)
+            return {sha: ("ERROR", f"audit error in Great Expectations: {exc!r}") for sha in files}
+        return judge(results, batch)
+
+
+def judge(results, batch: pl.DataFrame) -> dict[str, tuple[str, str | None]]:
+    """Turn GE expectation results into a verdict per file."""
+    rows_per_file = dict(batch.group_by("_file_sha256").len().iter_rows())
+    verdict = {sha: "PASSED" for sha in rows_per_file}
+    reasons: dict[str, list[str]] = {sha: [] for sha in rows_per_file}
+    rank = {"PASSED": 0, "WARNED": 1, "FAILED": 2, "ERROR": 3}
+    for r in results:
+        cfg = r.expectation_config
+        severity = (cfg.meta or {}).get("severity", WARNING)
+        column = cfg.kwargs.get("column")
+        label = f"{cfg.type}({column})" if column else cfg.type
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            for sha in verdict:
+                verdict[sha] = "ERROR"
+                reasons[sha].append(f"{label} raised {r.exception_info.get('exception_message')}")
+            continue
+        if r.success and "unexpected_index_list" not in (r.result or {}):
+            continue
+        per_file: dict[str, int] = {}
+        for item in (r.result or {}).get("unexpected_index_list") or []:
+            sha = item.get("_file_sha256") if isinstance(item, dict) else None
+            if sha is not None:
+                per_file[sha] = per_file.get(sha, 0) + 1
+        mostly = cfg.kwargs.get("mostly") or 1.0
+        targets = per_file if column else ({sha: 1 for sha in verdict} if not r.success else {})
+        for sha, bad in targets.items():
+            share = bad / rows_per_file.get(sha, 1)
+            if column and share <= 1 - mostly + 1e-12:
+                continue
+            level = "FAILED" if severity == CRITICAL else "WARNED"
+            if rank[level] > rank[verdict[sha]]:
+                verdict[sha] = level
+            reasons[sha].append(f"{severity} {label}: {bad} row(s) unexpected" if column
+                                else f"{severity} {label} failed")
+    return {sha: (verdict[sha], "; ".join(reasons[sha]) or None) for sha in verdict}
+
+
+def write_summary(path: Path, feed: Feed, verdicts: dict[str, tuple[str, str | None]]) -> None:
+    """A small JSON record of the verdicts, for operators (no personal data)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"feed": feed.table, "files": verdicts}, indent=2))
+
+
+__all__ = ["FEEDS", "GxAuditor", "audit_frame", "checks_for", "judge"]

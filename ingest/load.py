@@ -1,0 +1,337 @@
+"""Deliveries into the restricted warehouse: manifest, typing, quarantine, raw tables.
+
+``discover`` records every landing file in ``meta.deliveries`` once (a
+byte-identical re-send becomes a DUPLICATE of the first file); ``load_feed``
+reads the PENDING files of one feed, types them (:mod:`ingest.parsing`),
+audits them (:mod:`expectations.audit`) and, in one transaction, appends the
+rows to ``raw.<feed>``, the unreadable rows to ``meta.quarantine`` and the
+outcome per file to the manifest. A crash before the commit leaves nothing
+behind, so an Airflow retry starts clean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingest import parsing
+from ingest.feeds import FEEDS_BY_NAME, SOURCES, Feed
+from ingest.readers import FileRejected, ReadResult, Reject, read_file
+from ingest.schema import child_columns, raw_columns
+from tppo.pseudonym import Pseudonymiser
+
+DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass
+class Discovery:
+    new_pending: int = 0
+    duplicates: int = 0
+    misplaced: int = 0
+    not_due: int = 0
+    pending_by_feed: dict[str, int] = field(default_factory=dict)
+
+
+def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.date,
+             batch_id: str) -> Discovery:
+    """Register landing files dated up to ``logical_date`` that the manifest lacks.
+
+    A file outside the agreed layout is recorded as REJECTED with the reason,
+    so that nothing delivered disappears unnoticed.
+    """
+    out = Discovery()
+    known = {r[0] for r in con.execute("SELECT file_name FROM meta.deliveries").fetchall()}
+    by_sha = {
+        sha: name for sha, name in con.execute(
+            "SELECT sha256, min(file_name) FROM meta.deliveries "
+            "WHERE status IN ('PENDING', 'LOADED') GROUP BY sha256").fetchall()
+    }
+    rows = []
+    for path in sorted(p for p in landing.rglob("*") if p.is_file()):
+        rel = path.relative_to(landing).as_posix()
+        if rel in known or path.name.startswith("."):
+            continue
+        parts = rel.split("/")
+        source = parts[0] if len(parts) == 4 else "?"
+        feed_name = parts[1] if len(parts) == 4 else "?"
+        date_dir = parts[2] if len(parts) == 4 else ""
+        message = None
+        delivery_date = None
+        if len(parts) != 4:
+            message = "not in the layout <source>/<feed>/<YYYY-MM-DD>/<file>; move it there"
+        elif source not in SOURCES or feed_name not in FEEDS_BY_NAME or \
+                FEEDS_BY_NAME[feed_name].source != source:
+            message = f"unknown source/feed {source}/{feed_name}; see FEEDS.md for the names"
+        elif not DATE_DIR.match(date_dir):
+            message = f"date folder {date_dir!r} is not YYYY-MM-DD"
+        else:
+            try:
+                delivery_date = dt.date.fromisoformat(date_dir)
+            except ValueError:
+                message = f"date folder {date_dir!r} is not a real date"
+        if delivery_date is not None and delivery_date > logical_date:
+            out.not_due += 1
+            continue
+        sha = sha256_of(path)
+        status, dup_of = "PENDING", None
+        if message is not None:
+            status = "REJECTED"
+            out.misplaced += 1
+        elif sha in by_sha:
+            status, dup_of = "DUPLICATE", by_sha[sha]
+            message = f"byte-identical to {dup_of}; not loaded again"
+            out.duplicates += 1
+        else:
+            by_sha[sha] = rel
+            out.new_pending += 1
+            out.pending_by_feed[feed_name] = out.pending_by_feed.get(feed_name, 0) + 1
+        rows.append((rel, source, feed_name, delivery_date or dt.date(1970, 1, 1),
+                     path.stat().st_size, sha, status, dup_of, batch_id, _now(), message))
+    if rows:
+        con.executemany(
+            "INSERT INTO meta.deliveries (file_name, source, feed, delivery_date, size_bytes, "
+            "sha256, status, duplicate_of, batch_id, discovered_at, message) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return out
+
+
+def _pseudonymise(series: pl.Series, kind: str, pseudo: Pseudonymiser) -> pl.Series:
+    return series.map_elements(lambda v: pseudo(kind, v), return_dtype=pl.Utf8, skip_nulls=True)
+
+
+def type_rows(feed: Feed, df: pl.DataFrame, pseudo: Pseudonymiser, *, dates: tuple[str, ...],
+              timestamps: tuple[str, ...] = (), countries: tuple[str, ...] = (),
+              integers: tuple[str, ...] = (), enums: tuple[str, ...] = (), nik: bool = False,
+              passport: bool = False) -> pl.DataFrame:
+    """Clean text and add the parsed columns named in :mod:`ingest.feeds`."""
+    text_cols = [c for c in df.columns if df.schema[c] == pl.Utf8]
+    df = df.with_columns([parsing.clean_text(c) for c in text_cols])
+    df = df.with_columns([parsing.enum_value(c) for c in enums])
+    added = [parsing.parse_date(c).alias(f"{c}_date") for c in dates]
+    added += [parsing.parse_timestamp(c).alias(f"{c}_ts") for c in timestamps]
+    added += [parsing.parse_country(c).alias(f"{c}_iso3") for c in countries]
+    added += [parsing.parse_int(c).alias(f"{c}_int") for c in integers]
+    if nik:
+        numeric = "_nik_numeric" if "_nik_numeric" in df.columns else None
+        added.append(parsing.nik_status("nik", numeric).alias("nik_status"))
+    if passport:
+        added.append(parsing.passport_number("no_paspor").alias("_paspor_norm"))
+    df = df.with_columns(added)
+    if nik:
+        df = df.with_columns(
+            pl.when(pl.col("nik_status") == parsing.NIK_VALID)
+            .then(parsing.nik_digits("nik")).alias("nik_clean"),
+            pl.when(pl.col("nik_status").is_in([parsing.NIK_VALID, parsing.NIK_PRECISION_LOST]))
+            .then(parsing.nik_digits("nik").str.slice(0, 6)).alias("nik_district"),
+        )
+        df = df.with_columns(_pseudonymise(df["nik_clean"], "nik", pseudo).alias("nik_key"))
+    if passport:
+        df = df.with_columns(
+            _pseudonymise(df["_paspor_norm"], "paspor", pseudo).alias("no_paspor_key")
+        ).drop("_paspor_norm")
+    return df
+
+
+def required_failures(feed: Feed, df: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose required fields are empty or do not parse, with field and reason."""
+    checks: list[tuple[str, pl.Expr, str]] = []
+    for col in feed.required:
+        checks.append((col, pl.col(col).is_null(), f"required field {col} is empty"))
+        for suffix, kinds, what in (("_date", feed.dates, "a date"),
+                                    ("_ts", feed.timestamps, "a date and time"),
+                                    ("_int", feed.integers, "a whole number")):
+            if col in kinds:
+                checks.append((col, pl.col(col).is_not_null() & pl.col(col + suffix).is_null(),
+                               f"required field {col} is not {what} in a form FEEDS.md lists"))
+    field_expr = pl.lit(None, dtype=pl.Utf8)
+    reason_expr = pl.lit(None, dtype=pl.Utf8)
+    for col, cond, reason in reversed(checks):
+        field_expr = pl.when(cond).then(pl.lit(col)).otherwise(field_expr)
+        reason_expr = pl.when(cond).then(pl.lit(reason)).otherwise(reason_expr)
+    return df.with_columns(field_expr.alias("_reject_field"), reason_expr.alias("_reject_reason"))
+
+
+@dataclass
+class FileOutcome:
+    file_name: str
+    sha256: str
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    validation_result: str | None = None
+    message: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class FeedLoad:
+    feed: str
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "REJECTED" or f.validation_result == "ERROR"]
+
+    def summary(self) -> str:
+        loaded = sum(f.rows_loaded for f in self.files)
+        quarantined = sum(f.rows_quarantined for f in self.files)
+        return (f"{self.feed}: {len(self.files)} file(s), {loaded} row(s) loaded, "
+                f"{quarantined} quarantined, {len(self.failed)} file(s) failed")
+
+
+Validator = Callable[[Feed, pl.DataFrame], "object"]
+
+
+def _reject_rows(rejects: list[Reject], meta: dict) -> list[tuple]:
+    return [(meta["batch_id"], meta["source"], meta["feed"], meta["file_name"], meta["sha"],
+             r.line_number, r.row_number, r.field, r.reason, r.raw_text) for r in rejects]
+
+
+def _raw_line(df: pl.DataFrame, feed: Feed) -> pl.Expr:
+    return pl.concat_str([pl.col(c).fill_null("") for c in feed.columns], separator=";")
+
+
+def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_id: str,
+              pseudo: Pseudonymiser, validate: Callable | None = None) -> FeedLoad:
+    """Load every PENDING file of ``feed``; see the module docstring for the guarantees."""
+    pending = con.execute(
+        "SELECT file_name, sha256, delivery_date FROM meta.deliveries "
+        "WHERE feed = ? AND status = 'PENDING' ORDER BY delivery_date, file_name",
+        [feed.name]).fetchall()
+    result = FeedLoad(feed=feed.name)
+    if not pending:
+        return result
+    frames: list[pl.DataFrame] = []
+    child_frames: list[pl.DataFrame] = []
+    quarantine: list[tuple] = []
+    outcomes: dict[str, FileOutcome] = {}
+    for file_name, sha, delivery_date in pending:
+        started = time.perf_counter()
+        meta = {"batch_id": batch_id, "source": feed.source, "feed": feed.name,
+                "file_name": file_name, "sha": sha}
+        out = FileOutcome(file_name=file_name, sha256=sha, status="LOADED")
+        outcomes[sha] = out
+        path = landing / file_name
+        try:
+            if sha256_of(path) != sha:
+                raise FileRejected("the file changed after it was registered; deliver "
+                                   "corrections under a new name")
+            read: ReadResult = read_file(feed, path)
+        except FileRejected as exc:
+            out.status, out.message = "REJECTED", str(exc)
+            out.seconds = time.perf_counter() - started
+            continue
+        lineage = [
+            pl.lit(sha).alias("_file_sha256"), pl.lit(file_name).alias("_file_name"),
+            pl.lit(delivery_date).alias("_delivery_date"),
+            pl.lit("_revisi" in Path(file_name).stem.lower()).alias("_is_revisi"),
+            pl.lit(batch_id).alias("_batch_id"),
+        ]
+        typed = type_rows(feed, read.rows, pseudo, dates=feed.dates, timestamps=feed.timestamps,
+                          countries=feed.countries, integers=feed.integers,
+                          enums=tuple(feed.enums), nik=feed.nik, passport=feed.passport)
+        typed = required_failures(feed, typed).with_columns(lineage)
+        bad = typed.filter(pl.col("_reject_reason").is_not_null())
+        good = typed.filter(pl.col("_reject_reason").is_null())
+        rejects = list(read.rejects) + [
+            Reject(r["_line_number"], r["_row_number"], r["_reject_field"], r["_reject_reason"],
+                   r["_raw"])
+            for r in bad.with_columns(_raw_line(bad, feed).alias("_raw")).iter_rows(named=True)
+        ]
+        quarantine += _reject_rows(rejects, meta)
+        out.rows_read = read.rows_read
+        out.rows_quarantined = len(rejects)
+        out.rows_loaded = good.height
+        out.message = "; ".join(read.notes) or None
+        frames.append(good)
+        if read.children is not None and feed.child is not None:
+            kept = good.select("_row_number")
+            kids = read.children.join(kept, on="_row_number", how="semi")
+            kids = type_rows(feed, kids, pseudo, dates=feed.child.dates,
+                             enums=tuple(feed.child.enums), nik=feed.child.nik)
+            child_frames.append(kids.with_columns(lineage))
+        out.seconds = time.perf_counter() - started
+    batch = pl.concat(frames, how="diagonal_relaxed") if frames else None
+    if validate is not None and batch is not None and batch.height:
+        verdicts = validate(feed, batch)
+        for sha, (verdict, message) in verdicts.items():
+            out = outcomes[sha]
+            out.validation_result = verdict
+            if verdict == "FAILED":
+                out.status = "REJECTED"
+                out.message = message
+            elif verdict == "ERROR":
+                out.message = message
+    for out in outcomes.values():
+        if out.status == "LOADED" and out.validation_result is None:
+            out.validation_result = "PASSED"
+        if out.status == "REJECTED" and out.validation_result is None:
+            out.validation_result = "FAILED"
+    if any(o.validation_result == "ERROR" for o in outcomes.values()):
+        # The audit itself broke: nothing is judged, nothing is loaded, the
+        # files stay PENDING for the next attempt.
+        result.files = list(outcomes.values())
+        return result
+    accepted = {sha for sha, o in outcomes.items() if o.status == "LOADED"}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if batch is not None and accepted:
+            _insert(con, feed.table, raw_columns(feed),
+                    batch.filter(pl.col("_file_sha256").is_in(list(accepted))))
+            if child_frames:
+                kids = pl.concat(child_frames, how="diagonal_relaxed")
+                _insert(con, feed.child.table, child_columns(feed),  # type: ignore[union-attr]
+                        kids.filter(pl.col("_file_sha256").is_in(list(accepted))))
+        kept_q = [q for q in quarantine if q[4] in accepted]
+        if kept_q:
+            con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            kept_q)
+        for out in outcomes.values():
+            loaded = out.status == "LOADED"
+            con.execute(
+                "UPDATE meta.deliveries SET status = ?, batch_id = ?, loaded_at = ?, "
+                "load_seconds = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?, "
+                "validation_result = ?, message = ? WHERE file_name = ?",
+                [out.status, batch_id, _now(), out.seconds, out.rows_read,
+                 out.rows_loaded if loaded else 0, out.rows_quarantined if loaded else 0,
+                 out.validation_result, out.message, out.file_name])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    result.files = list(outcomes.values())
+    return result
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]],
+            df: pl.DataFrame) -> None:
+    if df.height == 0:
+        return
+    names = [c for c, _ in columns]
+    for c, typ in columns:
+        if c not in df.columns:
+            df = df.with_columns(pl.lit(None).alias(c))
+    frame = df.select(names).to_arrow()  # noqa: F841  (read by DuckDB's replacement scan)
+    casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in columns)
+    con.execute(f"INSERT INTO raw.{table} BY NAME SELECT {casts} FROM frame")

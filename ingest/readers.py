@@ -1,0 +1,331 @@
+"""Readers per delivery format: a file in, every field as text out.
+
+``read_file(feed, path)`` returns a :class:`ReadResult`: the rows that could be
+read (all columns text, in contract order, with their row and line numbers),
+the rows that could not (with line, field and reason), the nested persons of
+the police feeds, and a file-level error when the file as a whole cannot be
+taken (schema drift, missing sheet, undecodable bytes). Nothing here types or
+cleans values: that is :mod:`ingest.parsing`'s job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from ingest.feeds import Feed
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A delivered row that could not be read."""
+
+    line_number: int | None
+    row_number: int | None
+    field: str | None
+    reason: str
+    raw_text: str | None
+
+
+@dataclass
+class ReadResult:
+    rows: pl.DataFrame
+    rejects: list[Reject] = field(default_factory=list)
+    children: pl.DataFrame | None = None
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows.height + len(self.rejects)
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be loaded; the message says why and what to do."""
+
+
+def _empty(columns: tuple[str, ...] | list[str], extra: dict[str, pl.DataType]) -> pl.DataFrame:
+    schema: dict[str, pl.DataType] = {c: pl.Utf8 for c in columns}
+    schema.update(extra)
+    return pl.DataFrame(schema=schema)
+
+
+ROW_META = {"_row_number": pl.Int32, "_line_number": pl.Int32}
+
+
+def check_columns(feed_name: str, expected: tuple[str, ...], found: list[str], what: str) -> None:
+    """Schema drift check: raise naming the missing and unexpected columns."""
+    missing = [c for c in expected if c not in found]
+    added = [c for c in found if c not in expected]
+    dupes = sorted({c for c in found if found.count(c) > 1})
+    if missing or added or dupes:
+        parts = []
+        if missing:
+            parts.append("missing " + ", ".join(missing))
+        if added:
+            parts.append("unexpected " + ", ".join(added))
+        if dupes:
+            parts.append("repeated " + ", ".join(dupes))
+        raise FileRejected(
+            f"schema drift in {feed_name} {what}: {'; '.join(parts)}. The file was not loaded. "
+            "Ask the agency to re-send it with the agreed columns, or, if the contract "
+            "changed, update ingest/feeds.py and the dbt sources together."
+        )
+
+
+def _decode(data: bytes) -> tuple[str, list[str]]:
+    notes: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("cp1252", errors="replace")
+        notes.append(
+            f"not valid UTF-8 (first bad byte at offset {exc.start}); read as Windows-1252"
+        )
+    return text, notes
+
+
+def normalise_header(name: str) -> str:
+    return name.strip().strip('"').lstrip("\ufeff").strip().lower()
+
+
+def read_csv(feed: Feed, path: Path) -> ReadResult:
+    """Semicolon CSV with optional BOM, CRLF line ends and ``"`` quoting."""
+    text, notes = _decode(path.read_bytes())
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=False)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileRejected("the file is empty (no header row); ask the office to re-send it")
+    found = [normalise_header(h) for h in header]
+    check_columns(feed.name, feed.columns, found, "header")
+    order = [found.index(c) for c in feed.columns]
+    width = len(found)
+    records: list[list[str | int]] = []
+    rejects: list[Reject] = []
+    row_number = 0
+    prev_line = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            row_number += 1
+            rejects.append(Reject(prev_line + 1, row_number, None, f"unreadable CSV: {exc}",
+                                  "\n".join(lines[prev_line:reader.line_num])))
+            prev_line = reader.line_num
+            continue
+        first_line, prev_line = prev_line + 1, reader.line_num
+        if not row or (len(row) == 1 and row[0].strip() == ""):
+            continue
+        row_number += 1
+        if len(row) != width:
+            raw = "\n".join(lines[first_line - 1:reader.line_num])
+            reason = (
+                f"expected {width} fields separated by ';' but found {len(row)}"
+                + (" (unclosed quote or truncated line)" if len(row) < width else "")
+            )
+            rejects.append(Reject(first_line, row_number, None, reason, raw))
+            continue
+        records.append([row[i] for i in order] + [row_number, first_line])
+    columns = [*feed.columns, "_row_number", "_line_number"]
+    if records:
+        df = pl.DataFrame(records, schema=columns, orient="row", strict=False)
+        df = df.with_columns(pl.col("_row_number", "_line_number").cast(pl.Int32))
+    else:
+        df = _empty(feed.columns, ROW_META)
+    return ReadResult(rows=df, rejects=rejects, notes=notes)
+
+
+_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"([^>]*?)(/>|>)')
+
+
+def _sheet_xml_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+    workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    m = re.search(r'<sheet [^>]*name="' + re.escape(sheet_name) + r'"[^>]*r:id="([^"]+)"', workbook)
+    if not m:
+        return None
+    t = re.search(r'<Relationship [^>]*Id="' + re.escape(m.group(1)) + r'"[^>]*Target="([^"]+)"', rels)
+    if not t:
+        t = re.search(r'<Relationship [^>]*Target="([^"]+)"[^>]*Id="' + re.escape(m.group(1)) + '"', rels)
+    if not t:
+        return None
+    target = t.group(1).lstrip("/")
+    return target if target.startswith("xl/") else f"xl/{target}"
+
+
+def numeric_cell_rows(path: Path, sheet_name: str, column_letter: str) -> set[int]:
+    """Sheet rows (1-based) whose cell in ``column_letter`` is stored as a number.
+
+    A NIK stored as a number lost its last digit(s) to Excel's 15 significant
+    digits; the text reader cannot tell, so the cell types are read from the
+    sheet XML itself.
+    """
+    with zipfile.ZipFile(path) as zf:
+        name = _sheet_xml_path(zf, sheet_name)
+        if name is None:
+            return set()
+        xml = zf.read(name)
+    rows: set[int] = set()
+    letter = column_letter.encode()
+    for m in _CELL.finditer(xml):
+        if m.group(1) != letter:
+            continue
+        attrs = m.group(3)
+        typ = re.search(rb't="([a-z]+)"', attrs)
+        if (typ is None or typ.group(1) == b"n") and m.group(4) == b">":
+            rows.add(int(m.group(2)))
+    return rows
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def read_xlsx(feed: Feed, path: Path, sheet: str = "Data") -> ReadResult:
+    """XLSX with title rows above the header on sheet ``Data``; cells read as text."""
+    try:
+        book = fastexcel.read_excel(path)
+    except Exception as exc:
+        raise FileRejected(f"not a readable XLSX workbook ({exc}); ask BP3MI to re-export it")
+    if sheet not in book.sheet_names:
+        raise FileRejected(
+            f"no sheet named {sheet!r} (sheets: {', '.join(book.sheet_names)}); "
+            "the export must put its data on sheet 'Data'"
+        )
+    probe = book.load_sheet(sheet, header_row=None, n_rows=12, dtypes="string").to_polars()
+    header_idx = None
+    for i, values in enumerate(probe.iter_rows()):
+        cells = [normalise_header(v) for v in values if v is not None]
+        if feed.key[0] in cells:
+            header_idx = i
+            break
+    if header_idx is None:
+        raise FileRejected(
+            f"no header row with column {feed.key[0]!r} in the first 12 rows of sheet "
+            f"{sheet!r}; expected two title rows then the header"
+        )
+    data = book.load_sheet(sheet, header_row=header_idx, dtypes="string").to_polars()
+    found = [normalise_header(c) for c in data.columns]
+    found_clean = [c for c in found if not c.startswith("__unnamed")]
+    check_columns(feed.name, feed.columns, found_clean, "header")
+    data.columns = found
+    data = data.select(feed.columns)
+    first_sheet_row = header_idx + 2  # 1-based sheet row of the first data row
+    data = data.with_columns(
+        (pl.int_range(0, pl.len(), dtype=pl.Int32) + first_sheet_row).alias("_line_number")
+    )
+    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "")
+                               for c in feed.columns])
+    data = data.filter(~blank)
+    data = data.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("_row_number"))
+    if feed.nik:
+        letter = _column_letter(found.index("nik"))
+        numeric = numeric_cell_rows(path, sheet, letter)
+        data = data.with_columns(pl.col("_line_number").is_in(list(numeric)).alias("_nik_numeric"))
+    return ReadResult(rows=data.select([*feed.columns, "_row_number", "_line_number",
+                                        *(["_nik_numeric"] if feed.nik else [])]))
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def read_jsonl(feed: Feed, path: Path) -> ReadResult:
+    """JSON Lines with a nested person array; a malformed line is quarantined."""
+    text, notes = _decode(path.read_bytes())
+    child = feed.child
+    expected = set(feed.columns) | ({child.array_field} if child else set())
+    parents: list[list[object]] = []
+    kids: list[list[object]] = []
+    rejects: list[Reject] = []
+    seen_keys: set[str] = set()
+    seen_child_keys: set[str] = set()
+    row_number = 0
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        row_number += 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rejects.append(Reject(line_number, row_number, None,
+                                  f"malformed JSON ({exc.msg} at column {exc.colno}); "
+                                  "the line is probably truncated", line))
+            continue
+        if not isinstance(obj, dict):
+            rejects.append(Reject(line_number, row_number, None,
+                                  "a line must hold one JSON object", line))
+            continue
+        seen_keys.update(obj)
+        persons = obj.get(child.array_field) if child else None
+        if child and persons is not None and not (
+            isinstance(persons, list) and all(isinstance(p, dict) for p in persons)
+        ):
+            rejects.append(Reject(line_number, row_number, child.array_field,
+                                  f"{child.array_field} must be an array of objects", line))
+            continue
+        parents.append([_as_text(obj.get(c)) for c in feed.columns] + [row_number, line_number])
+        if child and persons:
+            for i, person in enumerate(persons, start=1):
+                seen_child_keys.update(person)
+                kids.append(
+                    [_as_text(obj.get(k)) for k in feed.key]
+                    + [i]
+                    + [_as_text(person.get(c)) for c in child.columns]
+                    + [row_number]
+                )
+    if parents:
+        check_columns(feed.name, tuple(sorted(expected)), sorted(seen_keys), "fields")
+    if child and seen_child_keys:
+        check_columns(feed.name, child.columns, sorted(seen_child_keys),
+                      f"{child.array_field} fields")
+    columns = [*feed.columns, "_row_number", "_line_number"]
+    df = (pl.DataFrame(parents, schema=columns, orient="row", strict=False)
+          .with_columns(pl.col("_row_number", "_line_number").cast(pl.Int32))
+          if parents else _empty(feed.columns, ROW_META))
+    children = None
+    if child:
+        ccols = [*feed.key, "_person_index", *child.columns, "_row_number"]
+        children = (
+            pl.DataFrame(kids, schema=ccols, orient="row", strict=False).with_columns(
+                pl.col("_person_index", "_row_number").cast(pl.Int32))
+            if kids else _empty([*feed.key, *child.columns],
+                                {"_person_index": pl.Int32, "_row_number": pl.Int32})
+            .select(ccols)
+        )
+    return ReadResult(rows=df, rejects=rejects, children=children, notes=notes)
+
+
+READERS = {"csv": read_csv, "xlsx": read_xlsx, "jsonl": read_jsonl}
+
+
+def read_file(feed: Feed, path: Path) -> ReadResult:
+    """Read one delivered file of ``feed`` (raises :class:`FileRejected`)."""
+    return READERS[feed.format](feed, path)

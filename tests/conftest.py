@@ -1,0 +1,74 @@
+"""Shared helpers: crafted landing files in each agency's real format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from ingest.feeds import feed
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], bom: bool = False,
+              raw_lines: list[str] | None = None) -> Path:
+    """A SIMKIM-style export: `;`, CRLF, optional BOM; raw_lines are appended verbatim."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [";".join(header)] + [";".join(r) for r in rows] + (raw_lines or [])
+    data = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    return path
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list[object]],
+               numeric_nik_rows: set[int] = frozenset()) -> Path:
+    """A SISKOP2MI-style export: sheet Data, two title rows, then the header."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Data")
+    ws.write(0, 0, "LAPORAN DATA")
+    ws.write(1, 0, "Periode: 2025")
+    ws.write_row(2, 0, header)
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if header[j] == "nik" and i in numeric_nik_rows:
+                ws.write_number(3 + i, j, float(value))
+            elif value is None:
+                continue
+            else:
+                ws.write_string(3 + i, j, str(value))
+    wb.close()
+    return path
+
+
+def write_jsonl(path: Path, records: list[dict | str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def paspor_row(no: str, nik: str = "1809014506900001", status: str = "PROSES",
+               tgl: str = "05/03/2025", **kw: str) -> list[str]:
+    values = {
+        "no_permohonan": no, "kode_kantor": "BDL", "tgl_permohonan": tgl, "nik": nik,
+        "nama": "SITI AMINAH", "tempat_lahir": "PESAWARAN", "tgl_lahir": "05/06/1990",
+        "jenis_kelamin": "P", "alamat": "DUSUN I", "desa": "WAY LAYAP",
+        "kecamatan": "GEDONG TATAAN", "kabupaten": "KAB. PESAWARAN",
+        "tujuan_permohonan": "WISATA", "negara_tujuan": "MALAYSIA", "status": status,
+        "alasan_penundaan": "", "no_paspor": "", "tgl_keputusan": "",
+    }
+    values.update(kw)
+    return [values[c] for c in feed("paspor").columns]
+
+
+@pytest.fixture
+def tppo_env(tmp_path, monkeypatch):
+    """A fresh TPPO_LANDING and TPPO_HOME with a fixed pseudonym key."""
+    landing, home = tmp_path / "landing", tmp_path / "home"
+    landing.mkdir()
+    monkeypatch.setenv("TPPO_LANDING", str(landing))
+    monkeypatch.setenv("TPPO_HOME", str(home))
+    monkeypatch.setenv("TPPO_PSEUDONYM_KEY", "test-key-not-secret")
+    return landing, home

@@ -1,0 +1,105 @@
+"""``tppo``: the project's command line. ``tppo <command> --help`` for each command."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from tppo.config import paths
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from tppo.runner import RunLocked, run_dag
+
+    p = paths()
+    when = None
+    if args.logical_date:
+        when = dt.datetime.combine(dt.date.fromisoformat(args.logical_date), dt.time(1, 0),
+                                   tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    print(f"landing: {p.landing}\nhome:    {p.home}")
+    try:
+        code = run_dag(p, when)
+    except RunLocked as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 3
+    if code == 0:
+        _print_outputs(args.top)
+    return code
+
+
+def _print_outputs(top: int) -> None:
+    from tppo.summary import print_outputs
+
+    print_outputs(paths(), top)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from tppo import synth
+
+    p = paths()
+    out = p.landing.parent
+    print(f"generating synthetic feeds into {out / 'landing'} (seed {args.seed}, "
+          f"scale {args.scale}, {args.days} days from {args.start})")
+    if p.landing != (out / "landing"):
+        print("TPPO_LANDING must end in /landing for the demo (the generator writes "
+              "<out>/landing and <out>/truth)", file=sys.stderr)
+        return 2
+    synth.generate(out, seed=args.seed, start=dt.date.fromisoformat(args.start),
+                   days=args.days, scale=args.scale)
+    return _cmd_run(args)
+
+
+def _cmd_top(args: argparse.Namespace) -> int:
+    _print_outputs(args.n)
+    return 0
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from tppo import synth
+
+    return synth.run_from_args(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tppo",
+        description="Cross-agency TPPO / non-procedural PMI data platform for Lampung. "
+                    "Paths come from TPPO_LANDING and TPPO_HOME.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the nightly DAG once over TPPO_LANDING (in-process "
+                                     "Airflow); exit 1 if any task failed")
+    run.add_argument("--logical-date", help="YYYY-MM-DD (WIB); default: now")
+    run.add_argument("--top", type=int, default=10, help="villages to list (default 10)")
+    run.set_defaults(func=_cmd_run)
+
+    demo = sub.add_parser("demo", help="generate synthetic feeds into TPPO_LANDING, then run")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--scale", type=float, default=0.05,
+                      help="share of Lampung's real volumes (1.0 = full scale)")
+    demo.add_argument("--days", type=int, default=180)
+    demo.add_argument("--start", default="2025-06-01", help="first delivery date, YYYY-MM-DD")
+    demo.add_argument("--logical-date", help="YYYY-MM-DD (WIB); default: now")
+    demo.add_argument("--top", type=int, default=10)
+    demo.set_defaults(func=_cmd_demo)
+
+    top = sub.add_parser("top", help="print the published files and the riskiest villages")
+    top.add_argument("-n", type=int, default=10)
+    top.set_defaults(func=_cmd_top)
+
+    synth = sub.add_parser("synth", help="generate synthetic Lampung feeds with their truth")
+    from tppo import synth as synth_mod
+
+    synth_mod.add_arguments(synth)
+    synth.set_defaults(func=_cmd_synth)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""The nightly pipeline's steps, one function per DAG task.
+
+Each function takes plain values (the run's batch id and logical date),
+opens what it needs, and raises :class:`DataProblem` when the data, not the
+machine, is at fault: the DAG turns that into a failure without retries,
+because retrying cannot fix a bad delivery. Other exceptions are retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from ingest.feeds import FEEDS, feed
+from ingest.load import discover as discover_files
+from ingest.load import load_feed
+from ingest.schema import ensure_warehouse
+from tppo.config import DBT_PROJECT_DIR, Paths, paths
+from tppo.pseudonym import load_key
+
+log = logging.getLogger(__name__)
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+class DataProblem(Exception):
+    """The run must stop because of what was delivered; the message says what to do."""
+
+
+def wib_date(logical: dt.datetime | dt.date | str) -> dt.date:
+    """The WIB calendar date of a logical date (Airflow hands over UTC)."""
+    if isinstance(logical, str):
+        logical = dt.datetime.fromisoformat(logical)
+    if isinstance(logical, dt.datetime):
+        if logical.tzinfo is None:
+            logical = logical.replace(tzinfo=dt.UTC)
+        return logical.astimezone(WIB).date()
+    return logical
+
+
+def batch_id_of(run_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+
+
+def connect(p: Paths | None = None) -> duckdb.DuckDBPyConnection:
+    """A writing connection to the restricted warehouse, created if absent."""
+    p = p or paths()
+    p.ensure()
+    con = duckdb.connect(str(p.warehouse))
+    ensure_warehouse(con)
+    return con
+
+
+def discover(batch_id: str, logical_date: dt.date) -> dict:
+    p = paths()
+    load_key(p.secrets)  # refuse early in production without a key
+    with connect(p) as con:
+        con.execute(
+            "INSERT OR REPLACE INTO meta.runs (batch_id, logical_date, started_at, status) "
+            "VALUES (?, ?, now(), 'RUNNING')", [batch_id, logical_date])
+        found = discover_files(con, p.landing, logical_date, batch_id)
+    log.info("landing %s: %d new file(s), %d duplicate(s), %d misplaced, %d not due yet",
+             p.landing, found.new_pending, found.duplicates, found.misplaced, found.not_due)
+    return {"new": found.new_pending, "duplicates": found.duplicates,
+            "misplaced": found.misplaced, "pending_by_feed": found.pending_by_feed}
+
+
+def ingest(feed_name: str, batch_id: str, logical_date: dt.date) -> dict:
+    """Load and audit one feed's pending files; fail naming each rejected file."""
+    from expectations.audit import GxAuditor
+
+    p = paths()
+    f = feed(feed_name)
+    pseudo = load_key(p.secrets)
+    auditor: GxAuditor | None = None
+
+    def validate(fd, batch):
+        nonlocal auditor
+        if auditor is None:
+            auditor = GxAuditor(p.validation, logical_date)
+        return auditor.validate(fd, batch)
+
+    with connect(p) as con:
+        result = load_feed(con, f, p.landing, batch_id, pseudo, validate)
+    log.info(result.summary())
+    errors = [o for o in result.files if o.validation_result == "ERROR"]
+    if errors:
+        raise RuntimeError(
+            f"{feed_name}: the audit itself failed (not the data): {errors[0].message}. "
+            "The files stay pending and are tried again.")
+    if result.failed:
+        lines = [f"  {o.file_name}: {o.message}" for o in result.failed]
+        raise DataProblem(f"{feed_name}: {len(result.failed)} file(s) rejected; publication "
+                          "is blocked for this run:\n" + "\n".join(lines))
+    return {"files": len(result.files),
+            "rows_loaded": sum(o.rows_loaded for o in result.files),
+            "rows_quarantined": sum(o.rows_quarantined for o in result.files)}
+
+
+def dbt_env(p: Paths) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"TPPO_HOME": str(p.home), "TPPO_LANDING": str(p.landing), "DO_NOT_TRACK": "1",
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    return env
+
+
+def run_dbt(args: list[str], p: Paths | None = None) -> subprocess.CompletedProcess:
+    """Run dbt from this environment with the project's paths; output goes to a log."""
+    p = p or paths()
+    target = p.work / "dbt_target"
+    logs = p.logs / "dbt"
+    logs.mkdir(parents=True, exist_ok=True)
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+           str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(logs)]
+    return subprocess.run(cmd, env=dbt_env(p), capture_output=True, text=True, check=False)
+
+
+def dbt_build(batch_id: str) -> dict:
+    """``dbt build`` (seeds, models, tests, unit tests) into the restricted warehouse."""
+    p = paths()
+    with connect(p):
+        pass  # the warehouse and its raw tables exist even before the first delivery
+    proc = run_dbt(["build", "--fail-fast"], p)
+    (p.logs / "dbt" / f"build_{batch_id}.log").write_text(proc.stdout + proc.stderr)
+    results_file = p.work / "dbt_target" / "run_results.json"
+    failures: list[str] = []
+    counts: dict[str, int] = {}
+    if results_file.exists():
+        for r in json.loads(results_file.read_text())["results"]:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+            if r["status"] in ("error", "fail"):
+                failures.append(f"  {r['unique_id']}: {r['status']}: {(r.get('message') or '')[:400]}")
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.splitlines()[-15:])
+        raise DataProblem("dbt build failed; publication is blocked:\n"
+                          + ("\n".join(failures) or tail)
+                          + f"\n(full log: {p.logs / 'dbt' / f'build_{batch_id}.log'})")
+    log.info("dbt build: %s", counts)
+    return counts
+
+
+def validate_marts(batch_id: str) -> dict:
+    from tppo.publish import check_marts
+
+    p = paths()
+    with duckdb.connect(str(p.warehouse), read_only=True) as con:
+        problems = check_marts(con)
+    if problems:
+        raise DataProblem("mart checks failed; publication is blocked:\n  "
+                          + "\n  ".join(problems))
+    return {"checks": "passed"}
+
+
+def publish(batch_id: str) -> dict:
+    from tppo.publish import publish as do_publish
+
+    p = paths()
+    outcome = do_publish(p)
+    with connect(p) as con:
+        con.execute("UPDATE meta.runs SET status = 'PUBLISHED', finished_at = now(), "
+                    "published_fingerprint = ?, message = ? WHERE batch_id = ?",
+                    [outcome["fingerprint"], outcome["action"], batch_id])
+    return outcome
+
+
+def report(batch_id: str, logical_date: dt.date) -> str:
+    from tppo.report import write_report
+
+    path = write_report(paths(), logical_date)
+    log.info("morning report: %s", path)
+    return str(path)
+
+
+FEED_NAMES: tuple[str, ...] = tuple(f.name for f in FEEDS)
