@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 import xlsxwriter
 
 from ingest.feeds import feed
+
+# Airflow reads its configuration at first import: give the test session its
+# own home so that nothing touches ~/airflow.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="tppo-test-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]], bom: bool = False,
