@@ -125,6 +125,7 @@ class GxAuditor:
 
     def __init__(self, root: Path, logical_date: dt.date):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx
         import great_expectations.expectations as gxe
         from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -329,7 +329,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str,
     if df.height == 0:
         return
     names = [c for c, _ in columns]
-    for c, typ in columns:
+    for c, _ in columns:
         if c not in df.columns:
             df = df.with_columns(pl.lit(None).alias(c))
     frame = df.select(names).to_arrow()  # noqa: F841  (read by DuckDB's replacement scan)

@@ -145,7 +145,9 @@ def parse_date(col: str) -> pl.Expr:
     iso = s.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     dmy_slash = s.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
     dmy_dash = s.str.strptime(pl.Date, "%d-%m-%Y", strict=False)
-    parts = s.str.to_uppercase().str.extract_groups(r"^([0-9]{1,2})[\s\-]+([A-Z]+)\.?[\s\-]+([0-9]{4})$")
+    parts = s.str.to_uppercase().str.extract_groups(
+        r"^([0-9]{1,2})[\s\-]+([A-Z]+)\.?[\s\-]+([0-9]{4})$"
+    )
     month = parts.struct.field("2").replace_strict(MONTHS, default=None, return_dtype=pl.Int32)
     named = pl.date(
         parts.struct.field("3").cast(pl.Int32, strict=False),

@@ -107,7 +107,8 @@ def read_csv(feed: Feed, path: Path) -> ReadResult:
     try:
         header = next(reader)
     except StopIteration:
-        raise FileRejected("the file is empty (no header row); ask the office to re-send it")
+        raise FileRejected(
+            "the file is empty (no header row); ask the office to re-send it") from None
     found = [normalise_header(h) for h in header]
     check_columns(feed.name, feed.columns, found, "header")
     order = [found.index(c) for c in feed.columns]
@@ -155,12 +156,14 @@ _CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"([^>]*?)(/>|>)')
 def _sheet_xml_path(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
     rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    m = re.search(r'<sheet [^>]*name="' + re.escape(sheet_name) + r'"[^>]*r:id="([^"]+)"', workbook)
+    m = re.search(r'<sheet [^>]*name="' + re.escape(sheet_name) + r'"[^>]*r:id="([^"]+)"',
+                  workbook)
     if not m:
         return None
-    t = re.search(r'<Relationship [^>]*Id="' + re.escape(m.group(1)) + r'"[^>]*Target="([^"]+)"', rels)
+    rid = re.escape(m.group(1))
+    t = re.search(r'<Relationship [^>]*Id="' + rid + r'"[^>]*Target="([^"]+)"', rels)
     if not t:
-        t = re.search(r'<Relationship [^>]*Target="([^"]+)"[^>]*Id="' + re.escape(m.group(1)) + '"', rels)
+        t = re.search(r'<Relationship [^>]*Target="([^"]+)"[^>]*Id="' + rid + '"', rels)
     if not t:
         return None
     target = t.group(1).lstrip("/")
@@ -205,7 +208,8 @@ def read_xlsx(feed: Feed, path: Path, sheet: str = "Data") -> ReadResult:
     try:
         book = fastexcel.read_excel(path)
     except Exception as exc:
-        raise FileRejected(f"not a readable XLSX workbook ({exc}); ask BP3MI to re-export it")
+        raise FileRejected(
+            f"not a readable XLSX workbook ({exc}); ask BP3MI to re-export it") from exc
     if sheet not in book.sheet_names:
         raise FileRejected(
             f"no sheet named {sheet!r} (sheets: {', '.join(book.sheet_names)}); "

@@ -138,7 +138,8 @@ def dbt_build(batch_id: str) -> dict:
         for r in json.loads(results_file.read_text())["results"]:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
             if r["status"] in ("error", "fail"):
-                failures.append(f"  {r['unique_id']}: {r['status']}: {(r.get('message') or '')[:400]}")
+                message = (r.get("message") or "")[:400]
+                failures.append(f"  {r['unique_id']}: {r['status']}: {message}")
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-15:])
         raise DataProblem("dbt build failed; publication is blocked:\n"

@@ -125,8 +125,9 @@ def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
             "table_catalog = ? AND table_schema = 'marts' AND table_name = ? "
             "ORDER BY ordinal_position", [catalog, table]).fetchall()
         n, digest = con.execute(
-            f'SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR || coalesce(bit_xor(hash(t)), 0)::VARCHAR '
-            f'FROM {catalog}.marts."{table}" AS t').fetchall()[0]
+            "SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR || '/' || "
+            f'coalesce(bit_xor(hash(t)), 0)::VARCHAR FROM {catalog}.marts."{table}" AS t'
+        ).fetchall()[0]
         h.update(json.dumps([table, cols, n, digest]).encode())
     return h.hexdigest()
 
@@ -184,7 +185,8 @@ def _dashboard_tables(con: duckdb.DuckDBPyConnection) -> None:
             sql = _suppress_sql(base, allowed, ["regency_code", "month"])
         elif table == "mart_regency_month":
             allowed = [c for c in cols if not c.startswith("score_")]
-            base = f"(SELECT {', '.join(allowed)}, regency_code AS village_code FROM wh.marts.{table})"
+            base = (f"(SELECT {', '.join(allowed)}, regency_code AS village_code "
+                    f"FROM wh.marts.{table})")
             sql = (f"SELECT * EXCLUDE (village_code) FROM ("
                    f"{_suppress_sql(base, allowed + ['village_code'], ['month'])})")
         else:

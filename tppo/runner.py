@@ -50,7 +50,7 @@ def airflow_env(p: Paths) -> dict[str, str]:
 def run_lock(p: Paths):
     """Hold ``run.lock`` for the whole run, or refuse at once."""
     p.home.mkdir(parents=True, exist_ok=True)
-    fh = open(p.home / "run.lock", "a+")
+    fh = open(p.home / "run.lock", "a+")  # noqa: SIM115  (held across the yield)
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

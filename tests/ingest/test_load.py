@@ -66,7 +66,8 @@ def test_byte_identical_resend_is_a_duplicate_and_loads_nothing(tmp_path, con):
     assert (found.new_pending, found.duplicates) == (1, 1)
     load_feed(con, feed("paspor"), landing, "b1", PSEUDO)
     states = _deliveries(con)
-    assert states["imigrasi/paspor/2025-03-06/paspor_BDL_20250305_kirimulang.csv"][0] == "DUPLICATE"
+    resent = "imigrasi/paspor/2025-03-06/paspor_BDL_20250305_kirimulang.csv"
+    assert states[resent][0] == "DUPLICATE"
     assert con.execute("SELECT count(*) FROM raw.imigrasi__paspor").fetchall() == [(1,)]
 
 
@@ -111,7 +112,8 @@ def test_schema_drift_stops_that_file_naming_the_columns(tmp_path, con):
     other = load_feed(con, feed("penggagalan"), landing, "b1", PSEUDO)
     (bad,) = drift.failed
     assert bad.status == "REJECTED"
-    assert "missing no_permohonan" in bad.message and "unexpected no_aplikasi, catatan" in bad.message
+    assert "missing no_permohonan" in bad.message
+    assert "unexpected no_aplikasi, catatan" in bad.message
     assert other.failed == [] and other.files[0].rows_loaded == 1
 
 
