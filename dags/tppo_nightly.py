@@ -35,13 +35,14 @@ PUBLISHED = [Asset(name=f"tppo.{f}.{t}", uri=f"file:///tppo/{f}/marts/{t}")
              for t in tables]
 
 
-def _step(fn, *args):
+def _step(label: str, batch_id: str, fn, *args):
     """Call a pipeline step; a data problem fails the task without retrying."""
-    from tppo.pipeline import DataProblem
+    from tppo.pipeline import DataProblem, record_failure
 
     try:
         return fn(*args)
     except DataProblem as exc:
+        record_failure(batch_id, label, str(exc))
         raise AirflowFailException(str(exc)) from exc
 
 
@@ -73,42 +74,42 @@ def tppo_nightly():
         from tppo import pipeline
 
         batch_id, day = _run(context)
-        return _step(pipeline.discover, batch_id, day)
+        return _step("discover", batch_id, pipeline.discover, batch_id, day)
 
     @task
     def ingest(feed_name: str, **context) -> dict:
         from tppo import pipeline
 
         batch_id, day = _run(context)
-        return _step(pipeline.ingest, feed_name, batch_id, day)
+        return _step(f"ingest_{feed_name}", batch_id, pipeline.ingest, feed_name, batch_id, day)
 
     @task
     def dbt_build(**context) -> dict:
         from tppo import pipeline
 
         batch_id, _ = _run(context)
-        return _step(pipeline.dbt_build, batch_id)
+        return _step("dbt_build", batch_id, pipeline.dbt_build, batch_id)
 
     @task
     def validate_marts(**context) -> dict:
         from tppo import pipeline
 
         batch_id, _ = _run(context)
-        return _step(pipeline.validate_marts, batch_id)
+        return _step("validate_marts", batch_id, pipeline.validate_marts, batch_id)
 
     @task(outlets=PUBLISHED)
     def publish(**context) -> dict:
         from tppo import pipeline
 
         batch_id, _ = _run(context)
-        return _step(pipeline.publish, batch_id)
+        return _step("publish", batch_id, pipeline.publish, batch_id)
 
     @task
     def report(**context) -> str:
         from tppo import pipeline
 
         batch_id, day = _run(context)
-        return _step(pipeline.report, batch_id, day)
+        return _step("report", batch_id, pipeline.report, batch_id, day)
 
     found = discover()
     loads = [ingest.override(task_id=f"ingest_{f}")(f) for f in FEEDS]

@@ -105,6 +105,17 @@ def ingest(feed_name: str, batch_id: str, logical_date: dt.date) -> dict:
             "rows_quarantined": sum(o.rows_quarantined for o in result.files)}
 
 
+def failures_dir(p: Paths, batch_id: str) -> Path:
+    return p.logs / "failures" / batch_id
+
+
+def record_failure(batch_id: str, step: str, message: str) -> None:
+    """Keep a data problem's message where the runner (and operators) find it."""
+    folder = failures_dir(paths(), batch_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{step}.txt").write_text(message + "\n", encoding="utf-8")
+
+
 def dbt_env(p: Paths) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"TPPO_HOME": str(p.home), "TPPO_LANDING": str(p.landing), "DO_NOT_TRACK": "1",

@@ -116,7 +116,11 @@ def run_dag(p: Paths | None = None, logical_date: dt.datetime | None = None) -> 
     for task_id, state in sorted(states.items()):
         print(f"  {task_id:<24} {state.split('.')[-1]}")
     if failed or not str(run.state).endswith("success"):
+        from tppo.pipeline import batch_id_of, failures_dir
+
         print(f"run failed: {', '.join(sorted(failed)) or run.state}; published files are "
               f"unchanged. Task logs: {p.logs / 'airflow'}", file=sys.stderr)
+        for note in sorted(failures_dir(p, batch_id_of(run.run_id)).glob("*.txt")):
+            print(f"\n[{note.stem}] {note.read_text(encoding='utf-8').strip()}", file=sys.stderr)
         return 1
     return 0
