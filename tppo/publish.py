@@ -147,48 +147,65 @@ def _order_by(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return ", ".join(keys or ["ALL"])
 
 
-def _suppress_sql(table: str, cols: list[str], group: list[str]) -> str:
-    """Primary and secondary suppression of small counts in ``table``.
+def _suppress_sql(source: str, keep: list[str], group: list[str], tiebreak: str) -> str:
+    """Primary and secondary suppression of small counts from ``source``.
 
     Primary: a count from 1 to 4 becomes NULL with ``<count>_suppressed`` true.
-    Secondary: where a group (villages of one regency in one month) has
-    exactly one suppressed cell for a measure, the smallest other non-zero
-    cell of that group is suppressed too, so that the group's published total
-    cannot reveal the first.
+    Secondary: where a group (the villages of one regency in one month, the
+    regencies of one month) has exactly one suppressed cell for a measure, the
+    smallest other non-zero cell of that group is suppressed too, so that the
+    group's total cannot reveal the first.
     """
-    measures = [c for c in COUNT_MEASURES if c in cols]
+    measures = [c for c in COUNT_MEASURES if c in keep]
     part = ", ".join(group)
-    ctes, selects = [], []
+    windows, selects = [], []
     for m in measures:
         small = f"({m} BETWEEN {SMALL_CELL_MIN} AND {SMALL_CELL_MAX})"
-        ctes.append(
+        windows.append(
             f"count(*) FILTER (WHERE {small}) OVER (PARTITION BY {part}) AS _n_{m}, "
             f"row_number() OVER (PARTITION BY {part} ORDER BY CASE WHEN {m} > 0 AND NOT {small} "
-            f"THEN {m} END NULLS LAST, village_code) AS _r_{m}, "
-            f"({m} > 0 AND NOT {small}) AS _cand_{m}"
+            f"THEN {m} END NULLS LAST, {tiebreak}) AS _r_{m}"
         )
-        flag = f"({small} OR (_n_{m} = 1 AND _r_{m} = 1 AND _cand_{m}))"
+        flag = f"({small} OR (_n_{m} = 1 AND _r_{m} = 1 AND {m} > {SMALL_CELL_MAX}))"
         selects.append(f"CASE WHEN {flag} THEN NULL ELSE {m} END AS {m}")
         selects.append(f"{flag} AS {m}_suppressed")
-    keep = [c for c in cols if c not in measures]
-    return (f"WITH s AS (SELECT *, {', '.join(ctes)} FROM {table}) "
-            f"SELECT {', '.join(keep + selects)} FROM s")
+    others = [c for c in keep if c not in measures]
+    return (f"SELECT {', '.join(others + selects)} FROM "
+            f"(SELECT {', '.join(keep)}, {', '.join(windows)} FROM {source})")
+
+
+PLACE = ["village_code", "village_name", "district_code", "district_name", "regency_code",
+         "regency_name"]
+# What each dashboard mart may show besides its (suppressed) counts. Anything
+# else, such as 12-month window counts or free-text evidence, stays out.
+DASHBOARD_COLUMNS: dict[str, tuple[list[str], list[str], str]] = {
+    "mart_village_risk": (
+        [*PLACE, "month", "risk_score", "risk_rank", "risk_tier"], ["regency_code", "month"],
+        "village_code"),
+    "mart_regency_month": (
+        ["regency_code", "regency_name", "month", "estimated_nonprocedural_ratio"], ["month"],
+        "regency_code"),
+    "mart_desa_binaan_candidates": (
+        [*PLACE, "candidate_rank", "candidate_score", "is_designated", "designated_program",
+         "designated_on", "months_covered", "latest_risk_score", "latest_risk_rank",
+         "latest_risk_tier"], ["regency_code"], "village_code"),
+}
 
 
 def _dashboard_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Fill ``out.marts`` from ``wh.marts`` with small cells protected."""
     for table in DASHBOARD_MARTS:
         cols = _columns(con, table, "wh")
-        if table == "mart_village_risk":
-            allowed = [c for c in cols if not c.startswith("score_") and c not in ("risk_points",)]
-            base = f"(SELECT {', '.join(allowed)} FROM wh.marts.{table})"
-            sql = _suppress_sql(base, allowed, ["regency_code", "month"])
-        elif table == "mart_regency_month":
-            allowed = [c for c in cols if not c.startswith("score_")]
-            base = (f"(SELECT {', '.join(allowed)}, regency_code AS village_code "
-                    f"FROM wh.marts.{table})")
-            sql = (f"SELECT * EXCLUDE (village_code) FROM ("
-                   f"{_suppress_sql(base, allowed + ['village_code'], ['month'])})")
+        if table in DASHBOARD_COLUMNS:
+            extra, group, tiebreak = DASHBOARD_COLUMNS[table]
+            keep = [c for c in cols if c in extra or c in COUNT_MEASURES]
+            sql = _suppress_sql(f"wh.marts.{table}", keep, group, tiebreak)
+            if "estimated_nonprocedural_ratio" in keep:
+                sql = (
+                    "SELECT * REPLACE (CASE WHEN suspected_nonprocedural_departures_suppressed "
+                    "OR procedural_placements_suppressed THEN NULL "
+                    f"ELSE estimated_nonprocedural_ratio END AS estimated_nonprocedural_ratio) "
+                    f"FROM ({sql})")
         else:
             sql = f"SELECT * FROM wh.marts.{table}"
         con.execute(f"CREATE TABLE out.marts.{table} AS {sql} ORDER BY {_order_by(con, table)}")

@@ -1,0 +1,20 @@
+{#- Normalise a recruiter's name as a worker or an officer typed it: upper case, titles
+    and forms of address removed (PAK, BAPAK, BU, IBU, H., HJ., DRS.), everything but
+    letters and single spaces removed. `Pak Darman` -> `DARMAN`, `Hj. Siti` -> `SITI`.
+    Applied to each alias separately (see int_recruiter_mentions_clustered). -#}
+{% macro normalise_person_name(expr) -%}
+    nullif(
+        trim(regexp_replace(
+            regexp_replace(
+                regexp_replace(
+                    upper(trim({{ expr }})),
+                    '^(((PAK|BAPAK|BPK|BU|IBU|H|HJ|HAJI|HAJJAH|DRS|IR|MBAK|MAS|BANG|CIK)(\.|\s)+)+)',
+                    ''
+                ),
+                '[^A-Z ]', '', 'g'
+            ),
+            '\s+', ' ', 'g'
+        )),
+        ''
+    )
+{%- endmacro %}

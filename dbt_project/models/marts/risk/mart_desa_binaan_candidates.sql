@@ -1,0 +1,98 @@
+-- Villages ranked as candidates for Desa Binaan Imigrasi: sustained risk (mean risk score
+-- over the last 12 report months) first, then the total suspected non-procedural
+-- departures, then the village code. The evidence is the whole period's totals; villages
+-- already designated (seed desa_binaan) are marked, still ranked.
+with village_months as (
+    select * from {{ ref('mart_village_risk') }}
+),
+
+designations as (
+    select * from {{ ref('desa_binaan') }}
+    where program = 'DESA_BINAAN_IMIGRASI'
+),
+
+last_month as (
+    select max(month) as month from village_months
+),
+
+evidence as (
+    select
+        village_code,
+        any_value(village_name) as village_name,
+        any_value(district_code) as district_code,
+        any_value(district_name) as district_name,
+        any_value(regency_code) as regency_code,
+        any_value(regency_name) as regency_name,
+        count(*) as months_covered,
+        sum(procedural_placements) as procedural_placements,
+        sum(passport_postponements) as passport_postponements,
+        sum(labour_destination_departures) as labour_destination_departures,
+        sum(suspected_nonprocedural_departures) as suspected_nonprocedural_departures,
+        sum(tppo_victims) as tppo_victims,
+        sum(interdicted_persons) as interdicted_persons,
+        sum(nonprocedural_complaints) as nonprocedural_complaints,
+        sum(timpora_findings) as timpora_findings,
+        avg(risk_score) filter (
+            where month > (select month from last_month) - interval 12 month
+        ) as mean_risk_score_12m
+    from village_months
+    group by village_code
+),
+
+latest as (
+    select village_code, risk_score, risk_rank, risk_tier
+    from village_months
+    where month = (select month from last_month)
+),
+
+final as (
+    select
+        evidence.village_code,
+        evidence.village_name,
+        evidence.district_code,
+        evidence.district_name,
+        evidence.regency_code,
+        evidence.regency_name,
+        cast(row_number() over (
+            order by
+                evidence.mean_risk_score_12m desc,
+                evidence.suspected_nonprocedural_departures desc,
+                evidence.village_code
+        ) as integer) as candidate_rank,
+        cast(round(evidence.mean_risk_score_12m, 2) as double) as candidate_score,
+        designations.village_code is not null as is_designated,
+        designations.program as designated_program,
+        designations.designated_on,
+        cast(evidence.months_covered as integer) as months_covered,
+        cast(evidence.procedural_placements as integer) as procedural_placements,
+        cast(evidence.passport_postponements as integer) as passport_postponements,
+        cast(evidence.labour_destination_departures as integer) as labour_destination_departures,
+        cast(evidence.suspected_nonprocedural_departures as integer)
+            as suspected_nonprocedural_departures,
+        cast(evidence.tppo_victims as integer) as tppo_victims,
+        cast(evidence.interdicted_persons as integer) as interdicted_persons,
+        cast(evidence.nonprocedural_complaints as integer) as nonprocedural_complaints,
+        cast(evidence.timpora_findings as integer) as timpora_findings,
+        latest.risk_score as latest_risk_score,
+        latest.risk_rank as latest_risk_rank,
+        latest.risk_tier as latest_risk_tier,
+        nullif(concat_ws('; ',
+            case when evidence.suspected_nonprocedural_departures > 0 then
+                evidence.suspected_nonprocedural_departures || ' suspected non-procedural departure(s)' end,
+            case when evidence.tppo_victims > 0 then evidence.tppo_victims || ' TPPO victim(s)' end,
+            case when evidence.interdicted_persons > 0 then
+                evidence.interdicted_persons || ' interdicted person(s)' end,
+            case when evidence.nonprocedural_complaints > 0 then
+                evidence.nonprocedural_complaints || ' non-procedural complaint(s)' end,
+            case when evidence.passport_postponements > 0 then
+                evidence.passport_postponements || ' passport postponement(s)' end,
+            case when evidence.procedural_placements > 0 then
+                evidence.procedural_placements || ' procedural placement(s)' end
+        ), '') as evidence_summary
+    from evidence
+    left join latest using (village_code)
+    left join designations using (village_code)
+)
+
+select * from final
+order by candidate_rank

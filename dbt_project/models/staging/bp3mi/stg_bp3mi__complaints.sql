@@ -1,0 +1,38 @@
+-- Complaints and cases of workers abroad, latest version per id_kasus.
+with source as (
+    select * from {{ source('bp3mi', 'bp3mi__pengaduan') }}
+),
+
+latest as (
+    select * from source
+    qualify {{ is_latest_version(['id_kasus']) }}
+),
+
+final as (
+    select
+        id_kasus as complaint_id,
+        tgl_lapor_date as reported_date,
+        negara_iso3 as destination_country,
+        jenis_kasus as case_type,
+        status_prosedural as procedural_status,
+        indikasi_tppo = 'Y' as is_tppo_indicated,
+        id_p3mi as agency_id,
+        nama_perekrut as recruiter_name_text,
+        nik_status,
+        nik_key,
+        nik_district,
+        nama as person_name,
+        tgl_lahir_date as birth_date,
+        jenis_kelamin as sex,
+        desa,
+        kecamatan,
+        kabupaten,
+        _file_sha256,
+        _file_name,
+        _delivery_date,
+        _is_revisi,
+        _row_number
+    from latest
+)
+
+select * from final

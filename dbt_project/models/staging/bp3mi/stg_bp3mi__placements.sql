@@ -1,0 +1,39 @@
+-- Procedural placements of migrant workers, latest version per id_penempatan.
+with source as (
+    select * from {{ source('bp3mi', 'bp3mi__penempatan') }}
+),
+
+latest as (
+    select * from source
+    qualify {{ is_latest_version(['id_penempatan']) }}
+),
+
+final as (
+    select
+        id_penempatan as placement_id,
+        tgl_keberangkatan_date as departure_date,
+        tgl_akhir_kontrak_date as contract_end_date,
+        negara_penempatan_iso3 as destination_country,
+        jabatan as job_title,
+        sektor as sector,
+        skema as scheme,
+        id_p3mi as agency_id,
+        nik_status,
+        nik_key,
+        nik_district,
+        no_paspor_key as passport_key,
+        nama as person_name,
+        tgl_lahir_date as birth_date,
+        jenis_kelamin as sex,
+        desa,
+        kecamatan,
+        kabupaten,
+        _file_sha256,
+        _file_name,
+        _delivery_date,
+        _is_revisi,
+        _row_number
+    from latest
+)
+
+select * from final

@@ -1,0 +1,6 @@
+{#- Rows for which the boolean SQL expression is not true fail the test. -#}
+{% test expression_is_true(model, expression) %}
+select *
+from {{ model }}
+where not coalesce(({{ expression }}), false)
+{% endtest %}
