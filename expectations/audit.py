@@ -20,15 +20,14 @@ A load is one batch per feed per run; GE reports failing rows by
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from ingest.feeds import FEEDS, Feed
+from ingest.feeds import Feed
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +155,8 @@ class GxAuditor:
             gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
         return vd
 
-    def validate(self, feed: Feed, batch: pl.DataFrame) -> dict[str, tuple[str, str | None]]:
-        """Per file SHA-256: (PASSED|WARNED|FAILED|ERROR, message)."""
+    def validate(self, feed: Feed, batch: pl.DataFrame) -> dict[str, FileVerdict]:
+        """A verdict per file SHA-256 (PASSED, WARNED, FAILED or ERROR) with its findings."""
         files = batch["_file_sha256"].unique().to_list()
         try:
             frame = audit_frame(feed, batch, self.logical_date).to_pandas()
@@ -173,27 +172,49 @@ class GxAuditor:
             results = next(iter(run.run_results.values())).results
         except Exception as exc:  # GE broke: an error, not bad data
             log.exception("Great Expectations raised while auditing %s", feed.table)
-            return {sha: ("ERROR", f"audit error in Great Expectations: {exc!r}") for sha in files}
+            return errored(files, f"audit error in Great Expectations: {exc!r}")
         return judge(results, batch)
 
 
-def judge(results, batch: pl.DataFrame) -> dict[str, tuple[str, str | None]]:
+@dataclass(frozen=True)
+class Finding:
+    """One expectation a file did not meet (no values, only counts)."""
+
+    expectation: str
+    column: str | None
+    severity: str
+    unexpected_count: int | None
+    message: str
+
+
+@dataclass
+class FileVerdict:
+    verdict: str = "PASSED"
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def message(self) -> str | None:
+        return "; ".join(f.message for f in self.findings) or None
+
+
+RANK = {"PASSED": 0, "WARNED": 1, "FAILED": 2, "ERROR": 3}
+
+
+def judge(results, batch: pl.DataFrame) -> dict[str, FileVerdict]:
     """Turn GE expectation results into a verdict per file."""
     rows_per_file = dict(batch.group_by("_file_sha256").len().iter_rows())
-    verdict = {sha: "PASSED" for sha in rows_per_file}
-    reasons: dict[str, list[str]] = {sha: [] for sha in rows_per_file}
-    rank = {"PASSED": 0, "WARNED": 1, "FAILED": 2, "ERROR": 3}
+    verdicts = {sha: FileVerdict() for sha in rows_per_file}
     for r in results:
         cfg = r.expectation_config
         severity = (cfg.meta or {}).get("severity", WARNING)
         column = cfg.kwargs.get("column")
         label = f"{cfg.type}({column})" if column else cfg.type
         if r.exception_info and r.exception_info.get("raised_exception"):
-            for sha in verdict:
-                verdict[sha] = "ERROR"
-                reasons[sha].append(f"{label} raised {r.exception_info.get('exception_message')}")
-            continue
-        if r.success and "unexpected_index_list" not in (r.result or {}):
+            for v in verdicts.values():
+                v.verdict = "ERROR"
+                v.findings.append(Finding(cfg.type, column, severity, None,
+                                          f"{label} raised "
+                                          f"{r.exception_info.get('exception_message')}"))
             continue
         per_file: dict[str, int] = {}
         for item in (r.result or {}).get("unexpected_index_list") or []:
@@ -201,23 +222,23 @@ def judge(results, batch: pl.DataFrame) -> dict[str, tuple[str, str | None]]:
             if sha is not None:
                 per_file[sha] = per_file.get(sha, 0) + 1
         mostly = cfg.kwargs.get("mostly") or 1.0
-        targets = per_file if column else ({sha: 1 for sha in verdict} if not r.success else {})
+        targets = per_file if column else ({} if r.success else dict.fromkeys(verdicts, 0))
         for sha, bad in targets.items():
-            share = bad / rows_per_file.get(sha, 1)
-            if column and share <= 1 - mostly + 1e-12:
+            if column and bad / rows_per_file.get(sha, 1) <= 1 - mostly + 1e-12:
                 continue
             level = "FAILED" if severity == CRITICAL else "WARNED"
-            if rank[level] > rank[verdict[sha]]:
-                verdict[sha] = level
-            reasons[sha].append(f"{severity} {label}: {bad} row(s) unexpected" if column
-                                else f"{severity} {label} failed")
-    return {sha: (verdict[sha], "; ".join(reasons[sha]) or None) for sha in verdict}
+            v = verdicts[sha]
+            if RANK[level] > RANK[v.verdict]:
+                v.verdict = level
+            text = (f"{severity} {label}: {bad} of {rows_per_file[sha]} row(s) unexpected"
+                    if column else f"{severity} {label} failed")
+            v.findings.append(Finding(cfg.type, column, severity, bad if column else None, text))
+    return verdicts
 
 
-def write_summary(path: Path, feed: Feed, verdicts: dict[str, tuple[str, str | None]]) -> None:
-    """A small JSON record of the verdicts, for operators (no personal data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"feed": feed.table, "files": verdicts}, indent=2))
+def errored(files: list[str], message: str) -> dict[str, FileVerdict]:
+    """Every file's verdict when GE itself broke."""
+    return {sha: FileVerdict("ERROR", [Finding("great_expectations", None, CRITICAL, None,
+                                               message)]) for sha in files}
 
 
-__all__ = ["FEEDS", "GxAuditor", "audit_frame", "checks_for", "judge"]

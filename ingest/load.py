@@ -105,13 +105,16 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
             by_sha[sha] = rel
             out.new_pending += 1
             out.pending_by_feed[feed_name] = out.pending_by_feed.get(feed_name, 0) + 1
+        settled = None if status == "PENDING" else 0  # a duplicate or misfiled file loads nothing
         rows.append((rel, source, feed_name, delivery_date or dt.date(1970, 1, 1),
-                     path.stat().st_size, sha, status, dup_of, batch_id, _now(), message))
+                     path.stat().st_size, sha, status, dup_of, batch_id, _now(), message,
+                     settled, settled, settled))
     if rows:
         con.executemany(
             "INSERT INTO meta.deliveries (file_name, source, feed, delivery_date, size_bytes, "
-            "sha256, status, duplicate_of, batch_id, discovered_at, message) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "sha256, status, duplicate_of, batch_id, discovered_at, message, rows_read, "
+            "rows_loaded, rows_quarantined) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows)
     return out
 
 
@@ -200,9 +203,6 @@ class FeedLoad:
                 f"{quarantined} quarantined, {len(self.failed)} file(s) failed")
 
 
-Validator = Callable[[Feed, pl.DataFrame], "object"]
-
-
 def _reject_rows(rejects: list[Reject], meta: dict) -> list[tuple]:
     return [(meta["batch_id"], meta["source"], meta["feed"], meta["file_name"], meta["sha"],
              r.line_number, r.row_number, r.field, r.reason, r.raw_text) for r in rejects]
@@ -273,16 +273,17 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
             child_frames.append(kids.with_columns(lineage))
         out.seconds = time.perf_counter() - started
     batch = pl.concat(frames, how="diagonal_relaxed") if frames else None
+    findings: list[tuple] = []
     if validate is not None and batch is not None and batch.height:
-        verdicts = validate(feed, batch)
-        for sha, (verdict, message) in verdicts.items():
+        for sha, judged in validate(feed, batch).items():
             out = outcomes[sha]
-            out.validation_result = verdict
-            if verdict == "FAILED":
+            out.validation_result = judged.verdict
+            out.message = "; ".join(m for m in (out.message, judged.message) if m) or None
+            if judged.verdict == "FAILED":
                 out.status = "REJECTED"
-                out.message = message
-            elif verdict == "ERROR":
-                out.message = message
+            findings += [(batch_id, feed.source, feed.name, out.file_name, f.expectation, f.column,
+                          f.severity, False, f.unexpected_count, f.message, _now())
+                         for f in judged.findings]
     for out in outcomes.values():
         if out.status == "LOADED" and out.validation_result is None:
             out.validation_result = "PASSED"
@@ -303,6 +304,9 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
                 kids = pl.concat(child_frames, how="diagonal_relaxed")
                 _insert(con, feed.child.table, child_columns(feed),  # type: ignore[union-attr]
                         kids.filter(pl.col("_file_sha256").is_in(list(accepted))))
+        if findings:
+            con.executemany("INSERT INTO meta.validations VALUES "
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
         kept_q = [q for q in quarantine if q[4] in accepted]
         if kept_q:
             con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

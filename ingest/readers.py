@@ -52,13 +52,14 @@ class FileRejected(Exception):
     """The file as a whole cannot be loaded; the message says why and what to do."""
 
 
-def _empty(columns: tuple[str, ...] | list[str], extra: dict[str, pl.DataType]) -> pl.DataFrame:
-    schema: dict[str, pl.DataType] = {c: pl.Utf8 for c in columns}
-    schema.update(extra)
-    return pl.DataFrame(schema=schema)
-
-
 ROW_META = {"_row_number": pl.Int32, "_line_number": pl.Int32}
+
+
+def _frame(records: list[list], columns, typed: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Rows as a frame whose columns are text (even when all empty) unless ``typed``."""
+    names = [*columns, *(c for c in typed if c not in columns)]
+    schema = {c: typed.get(c, pl.Utf8) for c in names}
+    return pl.DataFrame(records, schema=schema, orient="row")
 
 
 def check_columns(feed_name: str, expected: tuple[str, ...], found: list[str], what: str) -> None:
@@ -141,13 +142,7 @@ def read_csv(feed: Feed, path: Path) -> ReadResult:
             rejects.append(Reject(first_line, row_number, None, reason, raw))
             continue
         records.append([row[i] for i in order] + [row_number, first_line])
-    columns = [*feed.columns, "_row_number", "_line_number"]
-    if records:
-        df = pl.DataFrame(records, schema=columns, orient="row", strict=False)
-        df = df.with_columns(pl.col("_row_number", "_line_number").cast(pl.Int32))
-    else:
-        df = _empty(feed.columns, ROW_META)
-    return ReadResult(rows=df, rejects=rejects, notes=notes)
+    return ReadResult(rows=_frame(records, feed.columns, ROW_META), rejects=rejects, notes=notes)
 
 
 _CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"([^>]*?)(/>|>)')
@@ -310,21 +305,12 @@ def read_jsonl(feed: Feed, path: Path) -> ReadResult:
     if child and seen_child_keys:
         check_columns(feed.name, child.columns, sorted(seen_child_keys),
                       f"{child.array_field} fields")
-    columns = [*feed.columns, "_row_number", "_line_number"]
-    df = (pl.DataFrame(parents, schema=columns, orient="row", strict=False)
-          .with_columns(pl.col("_row_number", "_line_number").cast(pl.Int32))
-          if parents else _empty(feed.columns, ROW_META))
     children = None
     if child:
-        ccols = [*feed.key, "_person_index", *child.columns, "_row_number"]
-        children = (
-            pl.DataFrame(kids, schema=ccols, orient="row", strict=False).with_columns(
-                pl.col("_person_index", "_row_number").cast(pl.Int32))
-            if kids else _empty([*feed.key, *child.columns],
-                                {"_person_index": pl.Int32, "_row_number": pl.Int32})
-            .select(ccols)
-        )
-    return ReadResult(rows=df, rejects=rejects, children=children, notes=notes)
+        children = _frame(kids, [*feed.key, "_person_index", *child.columns, "_row_number"],
+                          {"_person_index": pl.Int32, "_row_number": pl.Int32})
+    return ReadResult(rows=_frame(parents, feed.columns, ROW_META), rejects=rejects,
+                      children=children, notes=notes)
 
 
 READERS = {"csv": read_csv, "xlsx": read_xlsx, "jsonl": read_jsonl}

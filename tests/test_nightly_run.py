@@ -44,7 +44,7 @@ def world(tmp_path_factory):
     """Tiny synthetic feeds and one successful run over them."""
     root = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "TPPO_LANDING": str(root / "landing"), "TPPO_HOME": str(root / "home"),
-           "TPPO_PSEUDONYM_KEY": "e2e-test-key"}
+           "TPPO_PSEUDONYM_KEY": "e2e-test-key", "TPPO_RETRY_DELAY_SECONDS": "1"}
     synth = _run(env, "synth", "--out", str(root), "--seed", "11", "--start", "2025-08-01",
                  "--days", "45", "--scale", "0.02")
     assert synth.returncode == 0, synth.stderr[-3000:]

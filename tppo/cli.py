@@ -39,14 +39,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     p = paths()
     out = p.landing.parent
-    print(f"generating synthetic feeds into {out / 'landing'} (seed {args.seed}, "
-          f"scale {args.scale}, {args.days} days from {args.start})")
     if p.landing != (out / "landing"):
         print("TPPO_LANDING must end in /landing for the demo (the generator writes "
               "<out>/landing and <out>/truth)", file=sys.stderr)
         return 2
-    synth.generate(out, seed=args.seed, start=dt.date.fromisoformat(args.start),
-                   days=args.days, scale=args.scale)
+    print(f"synthetic feeds: {out / 'landing'} (seed {args.seed}, scale {args.scale}, "
+          f"{args.days} days from {args.start}); truth: {out / 'truth'}")
+    if p.landing.exists() and any(p.landing.iterdir()):
+        print(f"{p.landing} already holds deliveries: not generating over them "
+              "(run `make clean` for a fresh demo)")
+    else:
+        synth.generate(out, seed=args.seed, start=dt.date.fromisoformat(args.start),
+                       days=args.days, scale=args.scale)
     return _cmd_run(args)
 
 

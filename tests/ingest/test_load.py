@@ -131,7 +131,7 @@ def test_truncated_json_line_is_quarantined_and_persons_keep_their_case(tmp_path
                        "alias": "PAK DARMAN", "tgl_lahir": None, "jenis_kelamin": "L",
                        "desa": None, "kecamatan": None, "kabupaten": None}]}
     write_jsonl(landing / "polda/kasus_tppo/2025-03-01/kasus_tppo_20250301.jsonl",
-                [case, '{"nomor_lp": "LP/2", "tgl_lapor": "2025-03-0'])
+                [{**case, "negara_tujuan": None}, '{"nomor_lp": "LP/2", "tgl_lapor": "2025-03-0'])
     discover(con, landing, DAY, "b1")
     (out,) = load_feed(con, feed("kasus_tppo"), landing, "b1", PSEUDO).files
     assert (out.rows_read, out.rows_loaded, out.rows_quarantined) == (2, 1, 1)
