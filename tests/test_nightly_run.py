@@ -161,5 +161,9 @@ def test_reader_holding_the_old_file_is_not_disturbed_by_a_publishing_run(world)
     finally:
         reader.close()
     with duckdb.connect(str(home / "analytics.duckdb"), read_only=True) as fresh_reader:
-        now = fresh_reader.execute("SELECT count(*) FROM marts.mart_feed_quality").fetchall()
-    assert now[0][0] == old_files + 1
+        now = dict(fresh_reader.execute(
+            "SELECT regexp_extract(file_name, '[^/]+$'), status FROM marts.mart_feed_quality "
+            "WHERE delivery_date >= DATE '2025-09-19' AND feed = 'paspor'").fetchall())
+    # the new file, and the one rejected by the previous run, now visible to readers
+    assert now["paspor_KTB_20250920.csv"] == "LOADED"
+    assert now["paspor_BDL_20250919_rusak.csv"] == "REJECTED"
