@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -54,7 +55,7 @@ COUNT_MEASURES: tuple[str, ...] = (
 # Aggregate marts that the dashboards' copy may hold (no person-level rows,
 # no recruiter names).
 DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",
-                   "mart_feed_quality")
+                   "mart_recruiter_watchlist", "mart_feed_quality")
 SMALL_CELL_MIN, SMALL_CELL_MAX = 1, 4
 VILLAGES = 2642
 
@@ -147,7 +148,8 @@ def _order_by(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return ", ".join(keys or ["ALL"])
 
 
-def _suppress_sql(source: str, keep: list[str], group: list[str], tiebreak: str) -> str:
+def _suppress_sql(source: str, keep: list[str], group: list[str], tiebreak: str,
+                  measures: tuple[str, ...] = COUNT_MEASURES) -> str:
     """Primary and secondary suppression of small counts from ``source``.
 
     Primary: a count from 1 to 4 becomes NULL with ``<count>_suppressed`` true.
@@ -156,7 +158,7 @@ def _suppress_sql(source: str, keep: list[str], group: list[str], tiebreak: str)
     smallest other non-zero cell of that group is suppressed too, so that the
     group's total cannot reveal the first.
     """
-    measures = [c for c in COUNT_MEASURES if c in keep]
+    measures = [c for c in measures if c in keep]
     part = ", ".join(group)
     windows, selects = [], []
     for m in measures:
@@ -176,19 +178,38 @@ def _suppress_sql(source: str, keep: list[str], group: list[str], tiebreak: str)
 
 PLACE = ["village_code", "village_name", "district_code", "district_name", "regency_code",
          "regency_name"]
-# What each dashboard mart may show besides its (suppressed) counts. Anything
-# else, such as 12-month window counts or free-text evidence, stays out.
-DASHBOARD_COLUMNS: dict[str, tuple[list[str], list[str], str]] = {
-    "mart_village_risk": (
-        [*PLACE, "month", "risk_score", "risk_rank", "risk_tier"], ["regency_code", "month"],
+RECRUITER_COUNTS = ("linked_complaints", "victims", "interdictions", "tppo_cases")
+
+
+@dataclass(frozen=True)
+class DashboardMart:
+    """What a dashboard mart may show: its columns besides the protected counts,
+    the group for secondary suppression, and which rows (licensed agencies only
+    for the recruiter watchlist: informal recruiters are suspects' names)."""
+
+    extra: tuple[str, ...]
+    group: tuple[str, ...]
+    tiebreak: str
+    measures: tuple[str, ...] = COUNT_MEASURES
+    where: str = "true"
+
+
+DASHBOARD_SPECS: dict[str, DashboardMart] = {
+    "mart_village_risk": DashboardMart(
+        (*PLACE, "month", "risk_score", "risk_rank", "risk_tier"), ("regency_code", "month"),
         "village_code"),
-    "mart_regency_month": (
-        ["regency_code", "regency_name", "month", "estimated_nonprocedural_ratio"], ["month"],
+    "mart_regency_month": DashboardMart(
+        ("regency_code", "regency_name", "month", "estimated_nonprocedural_ratio"), ("month",),
         "regency_code"),
-    "mart_desa_binaan_candidates": (
-        [*PLACE, "candidate_rank", "candidate_score", "is_designated", "designated_program",
+    "mart_desa_binaan_candidates": DashboardMart(
+        (*PLACE, "candidate_rank", "candidate_score", "is_designated", "designated_program",
          "designated_on", "months_covered", "latest_risk_score", "latest_risk_rank",
-         "latest_risk_tier"], ["regency_code"], "village_code"),
+         "latest_risk_tier"), ("regency_code",), "village_code"),
+    "mart_recruiter_watchlist": DashboardMart(
+        ("recruiter_key", "recruiter_type", "agency_id", "recruiter_name", "licence_status",
+         "licence_status_date", "is_in_latest_register", "villages_reached", "placements",
+         "first_seen_date", "last_seen_date"), ("recruiter_type",), "recruiter_key",
+        RECRUITER_COUNTS, "recruiter_type = 'LICENSED_P3MI'"),
 }
 
 
@@ -196,18 +217,19 @@ def _dashboard_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Fill ``out.marts`` from ``wh.marts`` with small cells protected."""
     for table in DASHBOARD_MARTS:
         cols = _columns(con, table, "wh")
-        if table in DASHBOARD_COLUMNS:
-            extra, group, tiebreak = DASHBOARD_COLUMNS[table]
-            keep = [c for c in cols if c in extra or c in COUNT_MEASURES]
-            sql = _suppress_sql(f"wh.marts.{table}", keep, group, tiebreak)
+        spec = DASHBOARD_SPECS.get(table)
+        if spec is None:
+            sql = f"SELECT * FROM wh.marts.{table}"
+        else:
+            keep = [c for c in cols if c in spec.extra or c in spec.measures]
+            source = f"(SELECT * FROM wh.marts.{table} WHERE {spec.where})"
+            sql = _suppress_sql(source, keep, list(spec.group), spec.tiebreak, spec.measures)
             if "estimated_nonprocedural_ratio" in keep:
                 sql = (
                     "SELECT * REPLACE (CASE WHEN suspected_nonprocedural_departures_suppressed "
                     "OR procedural_placements_suppressed THEN NULL "
-                    f"ELSE estimated_nonprocedural_ratio END AS estimated_nonprocedural_ratio) "
+                    "ELSE estimated_nonprocedural_ratio END AS estimated_nonprocedural_ratio) "
                     f"FROM ({sql})")
-        else:
-            sql = f"SELECT * FROM wh.marts.{table}"
         con.execute(f"CREATE TABLE out.marts.{table} AS {sql} ORDER BY {_order_by(con, table)}")
 
 
