@@ -41,6 +41,13 @@ PERSONAL = {"nik", "nik_clean", "nik_key", "nama", "alias", "tgl_lahir", "tgl_la
             "nama_perusahaan", "no_penerbangan"}
 
 EARLIEST_PLAUSIBLE = dt.date(2000, 1, 1)
+# How far after the run's date a field may lie: events cannot be in the future
+# (one day of slack for time zones); a departure is planned a little ahead;
+# contract and permit ends are years ahead.
+DAYS_AHEAD = {"tgl_keberangkatan": 120, "tgl_akhir_kontrak": 3650, "berlaku_sampai": 3650}
+# A file whose row count is outside this factor of its office's recent
+# median is unusual (a partial export, a duplicated extract): a warning.
+RECENT_FILES, RECENT_MIN_FILES, RECENT_FACTOR = 20, 5, 10.0
 
 
 @dataclass(frozen=True)
@@ -63,12 +70,14 @@ def checks_for(feed: Feed) -> list[Check]:
     for col in feed.dates:
         if col == "tgl_lahir":
             continue
-        checks.append(Check("plausible_date", f"_{col}_year", WARNING, 0.99))
+        checks.append(Check("plausible_date", f"_{col}_offset", WARNING, 0.99,
+                            (("max_days", DAYS_AHEAD.get(col, 1)),)))
     for col in feed.countries:
         checks.append(Check("in_set", f"_{col}_unmapped", WARNING, 0.95,
                             (("value_set", (False,)),)))
     if feed.nik:
         checks.append(Check("in_set", "nik_status", WARNING, 0.5, (("value_set", ("VALID",)),)))
+    checks.append(Check("rows_vs_recent", "_rows_vs_recent", WARNING))
     checks.append(Check("row_count", None, WARNING, 1.0, (("min_value", 1),
                                                           ("max_value", 2_000_000))))
     return checks
@@ -84,15 +93,18 @@ def audit_frame(feed: Feed, batch: pl.DataFrame, logical_date: dt.date) -> pl.Da
     cols += [pl.col(c) for c in feed.enums]
     for c in feed.dates:
         if c != "tgl_lahir":
-            cols.append(pl.col(f"{c}_date").dt.year().alias(f"_{c}_year"))
+            cols.append((pl.col(f"{c}_date") - pl.lit(logical_date)).dt.total_days()
+                        .alias(f"_{c}_offset"))
     for c in feed.countries:
         cols.append((pl.col(c).is_not_null() & pl.col(f"{c}_iso3").is_null())
                     .alias(f"_{c}_unmapped"))
     if feed.nik:
         cols.append(pl.col("nik_status"))
+    cols.append(pl.col("_rows_vs_recent") if "_rows_vs_recent" in batch.columns
+                else pl.lit(None, dtype=pl.Float64).alias("_rows_vs_recent"))
     frame = batch.select(cols)
     assert not PERSONAL & set(frame.columns)
-    return frame.with_columns(pl.lit(logical_date.year + 1).alias("_max_year"))
+    return frame
 
 
 def _gx_expectation(gxe, check: Check, logical_date: dt.date):
@@ -107,8 +119,11 @@ def _gx_expectation(gxe, check: Check, logical_date: dt.date):
                                                mostly=check.mostly, meta=meta)
     if check.kind == "plausible_date":
         return gxe.ExpectColumnValuesToBeBetween(
-            column=check.column, min_value=EARLIEST_PLAUSIBLE.year,
-            max_value=logical_date.year + 1, mostly=check.mostly, meta=meta)
+            column=check.column, min_value=(EARLIEST_PLAUSIBLE - logical_date).days,
+            max_value=kw["max_days"], mostly=check.mostly, meta=meta)
+    if check.kind == "rows_vs_recent":
+        return gxe.ExpectColumnValuesToBeBetween(
+            column=check.column, min_value=1 / RECENT_FACTOR, max_value=RECENT_FACTOR, meta=meta)
     if check.kind == "row_count":
         return gxe.ExpectTableRowCountToBeBetween(min_value=kw["min_value"],
                                                   max_value=kw["max_value"], meta=meta)
@@ -134,6 +149,7 @@ class GxAuditor:
         root.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="file", project_root_dir=str(root))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.context.variables.analytics_enabled = False
         self.context.variables.save()
         self.source = self.context.data_sources.add_or_update_pandas("tppo_feeds")
 

@@ -273,6 +273,8 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
             child_frames.append(kids.with_columns(lineage))
         out.seconds = time.perf_counter() - started
     batch = pl.concat(frames, how="diagonal_relaxed") if frames else None
+    if batch is not None:
+        batch = _with_recent_ratio(con, feed, batch)
     findings: list[tuple] = []
     if validate is not None and batch is not None and batch.height:
         for sha, judged in validate(feed, batch).items():
@@ -326,6 +328,34 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         raise
     result.files = list(outcomes.values())
     return result
+
+
+def office_of(file_name: str) -> str:
+    """The sender part of a file name (``paspor_BDL_20250305_1.csv`` -> ``paspor_BDL``)."""
+    return re.sub(r"_\d{8}.*$", "", Path(file_name).stem)
+
+
+def _with_recent_ratio(con: duckdb.DuckDBPyConnection, feed: Feed,
+                       batch: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_rows_vs_recent``: a file's rows over the median of its sender's recent files."""
+    from expectations.audit import RECENT_FILES, RECENT_MIN_FILES
+
+    history = con.execute(
+        "SELECT file_name, rows_read FROM meta.deliveries WHERE feed = ? AND status = 'LOADED' "
+        "ORDER BY delivery_date DESC, file_name DESC", [feed.name]).fetchall()
+    recent: dict[str, list[int]] = {}
+    for name, rows in history:
+        bucket = recent.setdefault(office_of(name), [])
+        if len(bucket) < RECENT_FILES:
+            bucket.append(rows)
+    medians = {k: float(pl.Series(v).median()) for k, v in recent.items()
+               if len(v) >= RECENT_MIN_FILES}
+    sizes = batch.group_by("_file_name").len()
+    ratios = sizes.with_columns(
+        (pl.col("len") / pl.col("_file_name").map_elements(
+            lambda n: medians.get(office_of(n)), return_dtype=pl.Float64))
+        .alias("_rows_vs_recent")).select("_file_name", "_rows_vs_recent")
+    return batch.join(ratios, on="_file_name", how="left")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]],

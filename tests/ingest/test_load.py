@@ -209,3 +209,52 @@ def test_great_expectations_crash_is_an_error_not_bad_data(tmp_path, con, monkey
     assert "validator exploded" in result.files[0].message
     assert _deliveries(con)["imigrasi/paspor/2025-03-05/good.csv"][0] == "PENDING"
     assert con.execute("SELECT count(*) FROM raw.imigrasi__paspor").fetchall() == [(0,)]
+
+
+def test_a_file_far_smaller_than_its_senders_recent_files_is_warned(tmp_path, con):
+    landing = tmp_path / "landing"
+    for day in range(1, 7):
+        write_csv(landing / f"imigrasi/paspor/2025-03-0{day}/paspor_BDL_2025030{day}.csv",
+                  PASPOR_HEADER, [paspor_row(f"D{day}-{i}") for i in range(30)])
+    discover(con, landing, DAY, "b1")
+    auditor = GxAuditor(tmp_path / "validation", DAY)
+    load_feed(con, feed("paspor"), landing, "b1", PSEUDO, auditor.validate)
+    write_csv(landing / "imigrasi/paspor/2025-03-08/paspor_BDL_20250308.csv", PASPOR_HEADER,
+              [paspor_row("SMALL-1")])
+    discover(con, landing, DAY, "b2")
+    (out,) = load_feed(con, feed("paspor"), landing, "b2", PSEUDO, auditor.validate).files
+    assert (out.status, out.validation_result) == ("LOADED", "WARNED")
+    assert "_rows_vs_recent" in out.message
+    logged = con.execute("SELECT severity, column_name, unexpected_count FROM meta.validations "
+                         "WHERE file_name LIKE '%20250308.csv'").fetchall()
+    assert ("warning", "_rows_vs_recent", 1) in logged
+
+
+def test_event_dates_in_the_future_are_warned_but_contract_ends_are_not(tmp_path, con):
+    landing = tmp_path / "landing"
+    write_csv(landing / "imigrasi/paspor/2025-03-05/future.csv", PASPOR_HEADER,
+              [paspor_row("F1", tgl="05/03/2026")])
+    discover(con, landing, DAY, "b1")
+    auditor = GxAuditor(tmp_path / "validation", DAY)
+    (out,) = load_feed(con, feed("paspor"), landing, "b1", PSEUDO, auditor.validate).files
+    assert out.validation_result == "WARNED" and "_tgl_permohonan_offset" in out.message
+
+
+def test_data_docs_hold_no_personal_data(tmp_path, con):
+    landing = tmp_path / "landing"
+    nik, name, passport = "1809014506900001", "SITI AMINAH BINTI SUPARDI", "X9876543"
+    write_csv(landing / "imigrasi/paspor/2025-03-05/a.csv", PASPOR_HEADER,
+              [paspor_row("P1", nik=nik, nama=name, no_paspor=passport, status="TERBIT",
+                          tgl_lahir="05/06/1990", desa="KAMPUNG RAHASIA"),
+               paspor_row("P2", nik="1,80901E+15", nama=name, status="ANEH")])
+    discover(con, landing, DAY, "b1")
+    auditor = GxAuditor(tmp_path / "validation", DAY)
+    load_feed(con, feed("paspor"), landing, "b1", PSEUDO, auditor.validate)
+    files = [p for p in (tmp_path / "validation").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".html" for p in files)
+    text = "\n".join(p.read_text(errors="replace") for p in files)
+    assert "ANEH" in text  # the docs do show unexpected values of audited fields...
+    for secret in (nik, "1,80901E+15", name, "SITI", passport, "05/06/1990", "KAMPUNG RAHASIA"):
+        assert secret not in text  # ...but never a person's identifiers
+    config = (tmp_path / "validation" / "gx" / "great_expectations.yml").read_text()
+    assert "analytics_enabled: false" in config
