@@ -119,7 +119,9 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
 
 
 def _pseudonymise(series: pl.Series, kind: str, pseudo: Pseudonymiser) -> pl.Series:
-    return series.map_elements(lambda v: pseudo(kind, v), return_dtype=pl.Utf8, skip_nulls=True)
+    """HMAC of each distinct value once (the same NIK recurs across rows)."""
+    keys = {v: pseudo(kind, v) for v in series.drop_nulls().unique().to_list()}
+    return series.replace_strict(keys, default=None, return_dtype=pl.Utf8)
 
 
 def type_rows(feed: Feed, df: pl.DataFrame, pseudo: Pseudonymiser, *, dates: tuple[str, ...],
@@ -127,7 +129,7 @@ def type_rows(feed: Feed, df: pl.DataFrame, pseudo: Pseudonymiser, *, dates: tup
               integers: tuple[str, ...] = (), enums: tuple[str, ...] = (), nik: bool = False,
               passport: bool = False) -> pl.DataFrame:
     """Clean text and add the parsed columns named in :mod:`ingest.feeds`."""
-    text_cols = [c for c in df.columns if df.schema[c] == pl.Utf8]
+    text_cols = [c for c in df.columns if df.schema[c] == pl.Utf8 and not c.startswith("_")]
     df = df.with_columns([parsing.clean_text(c) for c in text_cols])
     df = df.with_columns([parsing.enum_value(c) for c in enums])
     added = [parsing.parse_date(c).alias(f"{c}_date") for c in dates]
@@ -204,6 +206,7 @@ class FeedLoad:
 
 
 def _reject_rows(rejects: list[Reject], meta: dict) -> list[tuple]:
+    """Quarantine rows of the reader's rejects, in ``meta.quarantine``'s column order."""
     return [(meta["batch_id"], meta["source"], meta["feed"], meta["file_name"], meta["sha"],
              r.line_number, r.row_number, r.field, r.reason, r.raw_text) for r in rejects]
 
@@ -228,8 +231,6 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
     outcomes: dict[str, FileOutcome] = {}
     for file_name, sha, delivery_date in pending:
         started = time.perf_counter()
-        meta = {"batch_id": batch_id, "source": feed.source, "feed": feed.name,
-                "file_name": file_name, "sha": sha}
         out = FileOutcome(file_name=file_name, sha256=sha, status="LOADED")
         outcomes[sha] = out
         path = landing / file_name
@@ -248,33 +249,45 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
             pl.lit("_revisi" in Path(file_name).stem.lower()).alias("_is_revisi"),
             pl.lit(batch_id).alias("_batch_id"),
         ]
-        typed = type_rows(feed, read.rows, pseudo, dates=feed.dates, timestamps=feed.timestamps,
+        meta = {"batch_id": batch_id, "source": feed.source, "feed": feed.name,
+                "file_name": file_name, "sha": sha}
+        quarantine += _reject_rows(read.rejects, meta)
+        out.rows_read = read.rows_read
+        out.rows_quarantined = len(read.rejects)
+        out.message = "; ".join(read.notes) or None
+        frames.append(read.rows.with_columns(lineage))
+        if read.children is not None:
+            child_frames.append(read.children.with_columns(lineage))
+        out.seconds = time.perf_counter() - started
+    # Typing runs once over the whole batch: the rules are vectorised, and the
+    # per-file work above is only reading.
+    batch = None
+    if frames:
+        started = time.perf_counter()
+        typed = type_rows(feed, pl.concat(frames, how="diagonal_relaxed"), pseudo,
+                          dates=feed.dates, timestamps=feed.timestamps,
                           countries=feed.countries, integers=feed.integers,
                           enums=tuple(feed.enums), nik=feed.nik, passport=feed.passport)
-        typed = required_failures(feed, typed).with_columns(lineage)
+        typed = required_failures(feed, typed)
         bad = typed.filter(pl.col("_reject_reason").is_not_null())
-        good = typed.filter(pl.col("_reject_reason").is_null())
-        rejects = list(read.rejects) + [
-            Reject(r["_line_number"], r["_row_number"], r["_reject_field"], r["_reject_reason"],
-                   r["_raw"])
-            for r in bad.with_columns(_raw_line(bad, feed).alias("_raw")).iter_rows(named=True)
-        ]
-        quarantine += _reject_rows(rejects, meta)
-        out.rows_read = read.rows_read
-        out.rows_quarantined = len(rejects)
-        out.rows_loaded = good.height
-        out.message = "; ".join(read.notes) or None
-        frames.append(good)
-        if read.children is not None and feed.child is not None:
-            kept = good.select("_row_number")
-            kids = read.children.join(kept, on="_row_number", how="semi")
-            kids = type_rows(feed, kids, pseudo, dates=feed.child.dates,
-                             enums=tuple(feed.child.enums), nik=feed.child.nik)
-            child_frames.append(kids.with_columns(lineage))
-        out.seconds = time.perf_counter() - started
-    batch = pl.concat(frames, how="diagonal_relaxed") if frames else None
-    if batch is not None:
+        batch = typed.filter(pl.col("_reject_reason").is_null())
+        for r in bad.with_columns(_raw_line(bad, feed).alias("_raw")).iter_rows(named=True):
+            quarantine.append((batch_id, feed.source, feed.name, r["_file_name"],
+                               r["_file_sha256"], r["_line_number"], r["_row_number"],
+                               r["_reject_field"], r["_reject_reason"], r["_raw"]))
+            outcomes[r["_file_sha256"]].rows_quarantined += 1
+        for sha, n in batch.group_by("_file_sha256").len().iter_rows():
+            outcomes[sha].rows_loaded = n
+        if child_frames and feed.child is not None:
+            kids = pl.concat(child_frames, how="diagonal_relaxed").join(
+                batch.select("_file_sha256", "_row_number"),
+                on=["_file_sha256", "_row_number"], how="semi")
+            child_frames = [type_rows(feed, kids, pseudo, dates=feed.child.dates,
+                                      enums=tuple(feed.child.enums), nik=feed.child.nik)]
         batch = _with_recent_ratio(con, feed, batch)
+        share = (time.perf_counter() - started) / max(1, len(frames))
+        for out in outcomes.values():
+            out.seconds += share
     findings: list[tuple] = []
     if validate is not None and batch is not None and batch.height:
         for sha, judged in validate(feed, batch).items():
@@ -313,15 +326,15 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         if kept_q:
             con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             kept_q)
-        for out in outcomes.values():
-            loaded = out.status == "LOADED"
-            con.execute(
-                "UPDATE meta.deliveries SET status = ?, batch_id = ?, loaded_at = ?, "
-                "load_seconds = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?, "
-                "validation_result = ?, message = ? WHERE file_name = ?",
-                [out.status, batch_id, _now(), out.seconds, out.rows_read,
-                 out.rows_loaded if loaded else 0, out.rows_quarantined if loaded else 0,
-                 out.validation_result, out.message, out.file_name])
+        loaded_at = _now()
+        con.executemany(
+            "UPDATE meta.deliveries SET status = ?, batch_id = ?, loaded_at = ?, "
+            "load_seconds = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?, "
+            "validation_result = ?, message = ? WHERE file_name = ?",
+            [[o.status, batch_id, loaded_at, o.seconds, o.rows_read,
+              o.rows_loaded if o.status == "LOADED" else 0,
+              o.rows_quarantined if o.status == "LOADED" else 0,
+              o.validation_result, o.message, o.file_name] for o in outcomes.values()])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -7,7 +7,8 @@ row), never a guess.
 
 NIK status values:
 
-- ``VALID``: 16 digits with a plausible birth date (python-stdnum's rules).
+- ``VALID``: 16 digits whose birth-date part is a real date and serial not 0000
+  (stricter than python-stdnum, which accepts day 99 as 19).
 - ``PRECISION_LOST``: 16 digits that came from a numeric spreadsheet cell.
   Excel keeps 15 significant digits, so the last digit(s) were replaced by 0:
   the district and birth date remain usable for blocking, the person is not
@@ -25,7 +26,6 @@ import datetime as dt
 from functools import lru_cache
 
 import polars as pl
-from stdnum.id import nik as stdnum_nik
 
 from tppo.config import REFERENCE_DIR
 
@@ -83,28 +83,22 @@ def nik_digits(col: str = "nik") -> pl.Expr:
     )
 
 
-def _nik_date_ok(digits: str) -> bool:
+def _nik_date_ok(digits: pl.Expr) -> pl.Expr:
     """Digits 7-12 are a real DDMMYY birth date (day + 40 for women), serial not 0000.
 
     python-stdnum's ``get_birth_date`` takes the day modulo 40, which accepts
-    impossible days such as 99; this rule is stricter.
+    impossible days such as 99; this rule is stricter. Vectorised: a date that
+    cannot exist fails to parse in both centuries.
     """
-    try:
-        stdnum_nik.validate(digits)
-    except Exception:
-        return False
-    day, month, year = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
-    if day > 40:
-        day -= 40
-    if not 1 <= day <= 31 or digits[12:] == "0000":
-        return False
-    for century in (1900, 2000):
-        try:
-            dt.date(century + year, month, day)
-            return True
-        except ValueError:
-            continue
-    return False
+    day = digits.str.slice(6, 2).cast(pl.Int32, strict=False)
+    day = pl.when(day > 40).then(day - 40).otherwise(day)
+    ddmm = day.cast(pl.Utf8).str.zfill(2) + "-" + digits.str.slice(8, 2) + "-"
+    yy = digits.str.slice(10, 2)
+    as_date = pl.coalesce(
+        (ddmm + "19" + yy).str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+        (ddmm + "20" + yy).str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+    )
+    return as_date.is_not_null() & (day >= 1) & (digits.str.slice(12, 4) != "0000")
 
 
 def nik_status(col: str = "nik", numeric_cell: str | None = None) -> pl.Expr:
@@ -114,7 +108,7 @@ def nik_status(col: str = "nik", numeric_cell: str | None = None) -> pl.Expr:
     digits = nik_digits(col)
     is_num_cell = pl.col(numeric_cell) if numeric_cell else pl.lit(False)
     sixteen = digits.str.contains(r"^[0-9]{16}$")
-    date_ok = digits.map_elements(_nik_date_ok, return_dtype=pl.Boolean, skip_nulls=True)
+    date_ok = _nik_date_ok(digits)
     return (
         pl.when(raw.is_null() | (raw == "") | (raw == "-"))
         .then(pl.lit(NIK_MISSING))

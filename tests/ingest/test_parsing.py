@@ -33,6 +33,15 @@ def test_every_nik_mangling_gets_its_status(text, numeric, status):
     assert df.select(parsing.nik_status("nik", "num"))[0, 0] == status
 
 
+def test_every_valid_nik_is_also_valid_for_python_stdnum():
+    from stdnum.id import nik as stdnum_nik
+
+    sample = ["1809014506900001", "1871015212990123", "3201010101000001", "1809017112050010"]
+    df = pl.DataFrame({"nik": sample})
+    assert df.select(parsing.nik_status("nik").alias("s"))["s"].to_list() == ["VALID"] * 4
+    assert all(stdnum_nik.is_valid(n) for n in sample)
+
+
 def test_precision_lost_nik_is_not_valid_even_if_its_date_parses():
     df = pl.DataFrame({"nik": ["1809014506900010"], "num": [True]})
     assert df.select(parsing.nik_status("nik", "num"))[0, 0] == "PRECISION_LOST"
