@@ -20,7 +20,7 @@ DAY = "2025-09-01"
 
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen:
     fh = open(log, "w")  # noqa: SIM115  (closed with the process)
-    return subprocess.Popen([TPPO, "run", "--logical-date", DAY], env=env, stdout=fh,
+    return subprocess.Popen([TPPO, "run", "--logical-date", DAY, "--verbose"], env=env, stdout=fh,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -19,7 +19,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                    tzinfo=dt.timezone(dt.timedelta(hours=7)))
     print(f"landing: {p.landing}\nhome:    {p.home}")
     try:
-        code = run_dag(p, when)
+        code = run_dag(p, when, verbose=args.verbose)
     except RunLocked as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 3
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Airflow); exit 1 if any task failed")
     run.add_argument("--logical-date", help="YYYY-MM-DD (WIB); default: now")
     run.add_argument("--top", type=int, default=10, help="villages to list (default 10)")
+    run.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
     run.set_defaults(func=_cmd_run)
 
     demo = sub.add_parser("demo", help="generate synthetic feeds into TPPO_LANDING, then run")
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--start", default="2025-06-01", help="first delivery date, YYYY-MM-DD")
     demo.add_argument("--logical-date", help="YYYY-MM-DD (WIB); default: now")
     demo.add_argument("--top", type=int, default=10)
+    demo.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
     demo.set_defaults(func=_cmd_demo)
 
     top = sub.add_parser("top", help="print the published files and the riskiest villages")

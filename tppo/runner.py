@@ -94,32 +94,69 @@ def prepare_airflow(p: Paths) -> dict[str, str]:
     return env
 
 
-def run_dag(p: Paths | None = None, logical_date: dt.datetime | None = None) -> int:
-    """Run the nightly DAG once; 0 when every task succeeded, 1 otherwise."""
+@contextmanager
+def output_to(log_file: Path | None):
+    """Send everything written to stdout and stderr (Airflow's task logs) to a file."""
+    if log_file is None:
+        yield
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_file, "ab") as fh:
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def run_dag(p: Paths | None = None, logical_date: dt.datetime | None = None,
+            verbose: bool = False) -> int:
+    """Run the nightly DAG once; 0 when every task succeeded, 1 otherwise.
+
+    Airflow's own log lines go to ``logs/runs/<time>.log`` unless ``verbose``.
+    """
     p = p or paths()
+    when = logical_date or dt.datetime.now(dt.UTC)
+    log_file = None if verbose else (
+        p.logs / "runs" / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log")
     with run_lock(p):
         # Airflow reads its configuration once, at import: set it first.
         os.environ.update(prepare_airflow(p))
-        from airflow.dag_processing.dagbag import DagBag
+        if log_file:
+            print(f"running DAG {DAG_ID} (Airflow's log: {log_file})", flush=True)
+        with output_to(log_file):
+            from airflow.dag_processing.dagbag import DagBag
 
-        bag = DagBag(dag_folder=str(DAGS_DIR))
-        if bag.import_errors:
-            for file, err in bag.import_errors.items():
-                print(f"DAG import error in {file}:\n{err}", file=sys.stderr)
-            return 1
-        dag = bag.get_dag(DAG_ID)
-        when = logical_date or dt.datetime.now(dt.UTC)
-        run = dag.test(logical_date=when, run_after=when)
-        states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+            bag = DagBag(dag_folder=str(DAGS_DIR))
+            errors = dict(bag.import_errors)
+            if not errors:
+                dag = bag.get_dag(DAG_ID)
+                run = dag.test(logical_date=when, run_after=when)
+                by_id = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+                states = {t.task_id: by_id.get(t.task_id, "none")
+                          for t in dag.topological_sort()}
+    if errors:
+        for file, err in errors.items():
+            print(f"DAG import error in {file}:\n{err}", file=sys.stderr)
+        return 1
     failed = {t: s for t, s in states.items() if not s.endswith("success")}
     print(f"DAG {DAG_ID} run {run.run_id}: {run.state}")
-    for task_id, state in sorted(states.items()):
+    for task_id, state in states.items():
         print(f"  {task_id:<24} {state.split('.')[-1]}")
     if failed or not str(run.state).endswith("success"):
         from tppo.pipeline import batch_id_of, failures_dir
 
         print(f"run failed: {', '.join(sorted(failed)) or run.state}; published files are "
-              f"unchanged. Task logs: {p.logs / 'airflow'}", file=sys.stderr)
+              f"unchanged. Airflow's log: {log_file or 'above'}", file=sys.stderr)
         for note in sorted(failures_dir(p, batch_id_of(run.run_id)).glob("*.txt")):
             print(f"\n[{note.stem}] {note.read_text(encoding='utf-8').strip()}", file=sys.stderr)
         return 1
