@@ -258,3 +258,29 @@ def test_data_docs_hold_no_personal_data(tmp_path, con):
         assert secret not in text  # ...but never a person's identifiers
     config = (tmp_path / "validation" / "gx" / "great_expectations.yml").read_text()
     assert "analytics_enabled: false" in config
+
+
+def test_latin1_bytes_are_read_with_a_note_not_lost(tmp_path, con):
+    landing = tmp_path / "landing"
+    path = landing / "imigrasi/paspor/2025-03-05/latin1.csv"
+    path.parent.mkdir(parents=True)
+    row = ";".join(paspor_row("L1", nama="JOSÉ"))
+    path.write_bytes((";".join(PASPOR_HEADER) + "\r\n" + row + "\r\n").encode("latin-1"))
+    discover(con, landing, DAY, "b1")
+    (out,) = load_feed(con, feed("paspor"), landing, "b1", PSEUDO).files
+    assert (out.status, out.rows_loaded) == ("LOADED", 1)
+    assert "not valid UTF-8" in out.message
+    assert con.execute("SELECT nama FROM raw.imigrasi__paspor").fetchall() == [("JOSÉ",)]
+
+
+def test_truncated_file_with_an_unclosed_quote_reconciles(tmp_path, con):
+    landing = tmp_path / "landing"
+    path = write_csv(landing / "imigrasi/paspor/2025-03-05/cut.csv", PASPOR_HEADER,
+                     [paspor_row("C1"), paspor_row("C2")])
+    data = path.read_bytes() + b'C3;BDL;05/03/2025;"1809014506900001;SITI'
+    path.write_bytes(data)
+    discover(con, landing, DAY, "b1")
+    (out,) = load_feed(con, feed("paspor"), landing, "b1", PSEUDO).files
+    assert (out.rows_read, out.rows_loaded, out.rows_quarantined) == (3, 2, 1)
+    (reason,) = con.execute("SELECT reason FROM meta.quarantine").fetchall()[0]
+    assert "unclosed quote or truncated line" in reason
