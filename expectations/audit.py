@@ -40,6 +40,11 @@ PERSONAL = {"nik", "nik_clean", "nik_key", "nama", "alias", "tgl_lahir", "tgl_la
             "nama_perekrut", "perekrut", "desa", "kecamatan", "kabupaten", "no_izin",
             "nama_perusahaan", "no_penerbangan"}
 
+# Enumerations the marts' logic decides on: a file where more than 10% of
+# them are unknown cannot be interpreted and is rejected. Other enumerations
+# (sex, sector, scheme...) only warn.
+DECISIVE_ENUMS = {"status", "arah", "status_izin", "tahap", "jenis_temuan", "modus"}
+
 EARLIEST_PLAUSIBLE = dt.date(2000, 1, 1)
 # How far after the run's date a field may lie: events cannot be in the future
 # (one day of slack for time zones); a departure is planned a little ahead;
@@ -66,7 +71,8 @@ def checks_for(feed: Feed) -> list[Check]:
     checks = [Check("not_null", "_key_hash", CRITICAL),
               Check("unique_within_file", "_key_in_file", WARNING)]
     for col, values in feed.enums.items():
-        checks.append(Check("in_set", col, CRITICAL, 0.9, (("value_set", values),)))
+        severity = CRITICAL if col in DECISIVE_ENUMS else WARNING
+        checks.append(Check("in_set", col, severity, 0.9, (("value_set", values),)))
     for col in feed.dates:
         if col == "tgl_lahir":
             continue

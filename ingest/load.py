@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -25,8 +26,11 @@ import polars as pl
 from ingest import parsing
 from ingest.feeds import FEEDS_BY_NAME, SOURCES, Feed
 from ingest.readers import FileRejected, ReadResult, Reject, read_file
-from ingest.schema import child_columns, raw_columns
+from ingest.schema import KEY_VERSION, child_columns, raw_columns
 from tppo.pseudonym import Pseudonymiser
+
+if TYPE_CHECKING:
+    from tppo.privacy.erasure import ErasureRegister
 
 DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -154,6 +158,8 @@ def type_rows(feed: Feed, df: pl.DataFrame, pseudo: Pseudonymiser, *, dates: tup
         df = df.with_columns(
             _pseudonymise(df["_paspor_norm"], "paspor", pseudo).alias("no_paspor_key")
         ).drop("_paspor_norm")
+    if nik or passport:
+        df = df.with_columns(pl.lit(pseudo.version).alias(KEY_VERSION))
     return df
 
 
@@ -211,13 +217,35 @@ def _reject_rows(rejects: list[Reject], meta: dict) -> list[tuple]:
              r.line_number, r.row_number, r.field, r.reason, r.raw_text) for r in rejects]
 
 
+def _withhold(typed: pl.DataFrame, erased: ErasureRegister, quarantine: list[tuple],
+              outcomes: dict[str, FileOutcome], batch_id: str, feed: Feed) -> pl.DataFrame:
+    """Move the rows of erased persons to the quarantine, as a reason without text."""
+    from tppo.privacy.erasure import WITHHELD_REASON
+
+    hit = erased.mask(typed)
+    if not hit.any():
+        return typed
+    for name, sha, line, row in typed.filter(hit).select(
+            "_file_name", "_file_sha256", "_line_number", "_row_number").iter_rows():
+        quarantine.append((batch_id, feed.source, feed.name, name, sha, line, row, None,
+                           WITHHELD_REASON, None))
+        outcomes[sha].rows_quarantined += 1
+    return typed.filter(~hit)
+
+
 def _raw_line(df: pl.DataFrame, feed: Feed) -> pl.Expr:
     return pl.concat_str([pl.col(c).fill_null("") for c in feed.columns], separator=";")
 
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_id: str,
-              pseudo: Pseudonymiser, validate: Callable | None = None) -> FeedLoad:
-    """Load every PENDING file of ``feed``; see the module docstring for the guarantees."""
+              pseudo: Pseudonymiser, validate: Callable | None = None,
+              erased: ErasureRegister | None = None) -> FeedLoad:
+    """Load every PENDING file of ``feed``; see the module docstring for the guarantees.
+
+    Rows naming a person in the erasure register (``erased``) are counted as
+    quarantined with a reason and without their text; persons nested in a
+    record are dropped from it.
+    """
     pending = con.execute(
         "SELECT file_name, sha256, delivery_date FROM meta.deliveries "
         "WHERE feed = ? AND status = 'PENDING' ORDER BY delivery_date, file_name",
@@ -269,6 +297,8 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
                           countries=feed.countries, integers=feed.integers,
                           enums=tuple(feed.enums), nik=feed.nik, passport=feed.passport)
         typed = required_failures(feed, typed)
+        if erased is not None:
+            typed = _withhold(typed, erased, quarantine, outcomes, batch_id, feed)
         bad = typed.filter(pl.col("_reject_reason").is_not_null())
         batch = typed.filter(pl.col("_reject_reason").is_null())
         for r in bad.with_columns(_raw_line(bad, feed).alias("_raw")).iter_rows(named=True):
@@ -282,8 +312,9 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
             kids = pl.concat(child_frames, how="diagonal_relaxed").join(
                 batch.select("_file_sha256", "_row_number"),
                 on=["_file_sha256", "_row_number"], how="semi")
-            child_frames = [type_rows(feed, kids, pseudo, dates=feed.child.dates,
-                                      enums=tuple(feed.child.enums), nik=feed.child.nik)]
+            kids = type_rows(feed, kids, pseudo, dates=feed.child.dates,
+                             enums=tuple(feed.child.enums), nik=feed.child.nik)
+            child_frames = [kids.filter(~erased.mask(kids)) if erased is not None else kids]
         batch = _with_recent_ratio(con, feed, batch)
         share = (time.perf_counter() - started) / max(1, len(frames))
         for out in outcomes.values():
@@ -310,6 +341,8 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         result.files = list(outcomes.values())
         return result
     accepted = {sha for sha, o in outcomes.items() if o.status == "LOADED"}
+    if erased is not None:  # an unreadable line may still name an erased person
+        quarantine = [q[:9] + (None if erased.mentions(q[9]) else q[9],) for q in quarantine]
     con.execute("BEGIN TRANSACTION")
     try:
         if batch is not None and accepted:

@@ -67,9 +67,20 @@ def clean_text(col: str) -> pl.Expr:
     return pl.when(e == "").then(None).otherwise(e).alias(col)
 
 
+# Spellings officers use for a contract value, mapped to it.
+ENUM_SYNONYMS: dict[str, dict[str, str]] = {
+    "jenis_kelamin": {"LAKI_LAKI": "L", "LAKI": "L", "PRIA": "L", "M": "L", "MALE": "L",
+                      "PEREMPUAN": "P", "WANITA": "P", "F": "P", "W": "P", "FEMALE": "P"},
+    "indikasi_tppo": {"YA": "Y", "YES": "Y", "TIDAK": "N", "NO": "N", "T": "N"},
+}
+
+
 def enum_value(col: str) -> pl.Expr:
-    """Upper case, trimmed, inner spaces and dashes as underscores (``kunjungan keluarga``)."""
+    """Upper case, trimmed, inner spaces and dashes as underscores (``kunjungan keluarga``),
+    and known synonyms mapped to the contract value (``PEREMPUAN`` -> ``P``)."""
     e = pl.col(col).str.strip_chars().str.to_uppercase().str.replace_all(r"[\s\-]+", "_")
+    if col in ENUM_SYNONYMS:
+        e = e.replace(ENUM_SYNONYMS[col])
     return pl.when(e == "").then(None).otherwise(e).alias(col)
 
 

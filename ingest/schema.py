@@ -22,6 +22,10 @@ LINEAGE_DDL: tuple[tuple[str, str], ...] = (
     ("_batch_id", "VARCHAR"),
 )
 
+# The fingerprint of the key that made this row's pseudonyms (tppo.pseudonym):
+# a run refuses to add rows under another key (docs/PRIVACY.md, key rotation).
+KEY_VERSION = "pseudonym_key_version"
+
 NIK_DDL: tuple[tuple[str, str], ...] = (
     ("nik_status", "VARCHAR"),
     ("nik_clean", "VARCHAR"),
@@ -47,6 +51,8 @@ def _parsed_columns(
         cols += list(NIK_DDL)
     if passport:
         cols.append(("no_paspor_key", "VARCHAR"))
+    if nik or passport:
+        cols.append((KEY_VERSION, "VARCHAR"))
     return cols
 
 
@@ -120,6 +126,18 @@ CREATE TABLE IF NOT EXISTS meta.validations (
     message VARCHAR,
     validated_at TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta.erasures (  -- the erasure register (docs/PRIVACY.md)
+    request_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,             -- nik, paspor
+    marker VARCHAR NOT NULL,           -- HMAC under the erasure register key, never the value
+    erased_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta.erasure_requests (
+    request_id VARCHAR PRIMARY KEY,
+    reference VARCHAR,                 -- the operator's case or letter number
+    erased_at TIMESTAMP NOT NULL,
+    rows_removed VARCHAR               -- JSON: table -> rows deleted or redacted
+);
 CREATE TABLE IF NOT EXISTS meta.runs (
     batch_id VARCHAR PRIMARY KEY,
     logical_date DATE,
@@ -135,6 +153,13 @@ CREATE TABLE IF NOT EXISTS meta.runs (
 def _create_table(con: duckdb.DuckDBPyConnection, table: str, cols: list[tuple[str, str]]) -> None:
     body = ",\n    ".join(f'"{name}" {typ}' for name, typ in cols)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} (\n    {body}\n)")
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' "
+        "AND table_catalog = current_database() "
+        "AND table_name = ?", [table]).fetchall()}
+    for name, typ in cols:  # a warehouse made before a column was added to the contract
+        if name not in have:
+            con.execute(f'ALTER TABLE raw.{table} ADD COLUMN "{name}" {typ}')
 
 
 def ensure_warehouse(con: duckdb.DuckDBPyConnection) -> None:

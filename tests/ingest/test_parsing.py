@@ -103,6 +103,8 @@ def test_countries_map_to_iso3(text, iso3):
 def test_enumerations_are_normalised():
     assert _one(parsing.enum_value("e"), e=" kunjungan keluarga ") == "KUNJUNGAN_KELUARGA"
     assert _one(parsing.enum_value("e"), e="terbit") == "TERBIT"
+    assert _one(parsing.enum_value("jenis_kelamin"), jenis_kelamin="Perempuan") == "P"
+    assert _one(parsing.enum_value("jenis_kelamin"), jenis_kelamin="laki-laki") == "L"
 
 
 def test_whole_numbers_accept_spreadsheet_floats_only():
