@@ -18,3 +18,14 @@
         ''
     )
 {%- endmacro %}
+
+{#- A person's own name as compared across agencies: normalise_person_name (case, titles,
+    forms of address, punctuation), then the patronymic cut off (`SITI AMINAH BINTI
+    SUPARDI` -> `SITI AMINAH`), because agencies write it on some records only. -#}
+{% macro normalise_full_name(expr) -%}
+    nullif(trim(regexp_replace(
+        {{ normalise_person_name(expr) }},
+        '\s(BIN|BINTI|BT)(\s.*)?$',
+        ''
+    )), '')
+{%- endmacro %}

@@ -85,6 +85,8 @@ def _crossing(
 
 
 PERSON_A = _person("K_A", "180901", **WAY_LAYAP_TEXT)  # goes to Malaysia, never returns
+# what the agencies typed of person A besides the NIK: how person linking knows her
+NAME_A = {"nama": "SITI AMINAH", "tgl_lahir_date": date(1990, 6, 5), "jenis_kelamin": "P"}
 PERSON_B = _person("K_B", "181002", **AMBARAWA_TEXT)  # only ever arrives
 PERSON_C = _person(
     "K_C", "180901", desa="WAYLAYAP", kecamatan="GEDUNG TATAAN", kabupaten="PESAWARAN"
@@ -106,6 +108,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
                 date(2025, 1, 6),
                 tgl_keputusan_date=date(2025, 1, 9),
                 no_paspor_key="PP_A",
+                **NAME_A,
             ),
             _application(
                 "PMH-002",
@@ -185,6 +188,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
             _crossing("CGK", "0001", datetime(2025, 2, 1, 7), "KEBERANGKATAN", "PP_C", "JPN"),
             _crossing("CGK", "0002", datetime(2025, 2, 11, 7), "KEDATANGAN", "PP_C", "JPN"),
             _crossing("CGK", "0003", datetime(2025, 2, 5, 7), "KEBERANGKATAN", "PP_X", "MYS"),
+            _crossing("CGK", "0005", datetime(2025, 2, 6, 7), "KEBERANGKATAN", None, "MYS"),
         ],
         [],
     ),
@@ -288,6 +292,20 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
                 "status_prosedural": "NONPROSEDURAL",
                 "nama_perekrut": "Sudarman als Darman",
                 "indikasi_tppo": "Y",
+                "negara_iso3": "MYS",
+            },
+            # person A again, her NIK lost to Excel's scientific notation: linked by name,
+            # birth date, sex and village
+            {
+                "id_kasus": "KS-003",
+                "tgl_lapor_date": date(2025, 2, 21),
+                "nik_status": "SCIENTIFIC",
+                **WAY_LAYAP_OTHER,
+                "nama": "Hj. Siti Aminah binti Supardi",
+                "tgl_lahir_date": date(1990, 6, 5),
+                "jenis_kelamin": "P",
+                "status_prosedural": "PROSEDURAL",
+                "indikasi_tppo": "N",
                 "negara_iso3": "MYS",
             },
             # no district or regency typed: only the NIK's Kemendagri district can place it
@@ -577,7 +595,9 @@ def test_departures_get_the_four_classifications(warehouse):
         "TKG-0001": "PROCEDURAL",
         "BTM-0001": "SUSPECTED_NONPROCEDURAL",
         "CGK-0001": "NON_LABOUR",
-        "CGK-0003": "UNRESOLVED",
+        # a traveller known by passport only, away 38 days and counting: judged on trips
+        "CGK-0003": "SUSPECTED_NONPROCEDURAL",
+        "CGK-0005": "UNRESOLVED",  # no passport number: nobody to follow
     }  # TKG-0002 is a Chinese national's departure: not in the fact
 
 
@@ -691,6 +711,47 @@ def test_informal_recruiter_aliases_form_one_cluster(warehouse):
     name, complaints, interdictions, cases, victims = rows[0]
     assert (complaints, interdictions, cases, victims) == (1, 1, 1, 4)
     assert name in ("SUDARMAN", "DARMAN")
+
+
+def test_every_departure_keeps_the_rule_and_reason_that_decided_it(warehouse):
+    rows = warehouse.execute(
+        "select crossing_id, classification_rule, classification_reason from marts.fct_departures"
+    ).fetchall()
+    assert all(rule and reason for _, rule, reason in rows)
+    rules = {c: r for c, r, _ in rows}
+    assert rules == {"TKG-0001": "P", "BTM-0001": "S2", "CGK-0001": "N2", "CGK-0003": "S2",
+                     "CGK-0005": "U1"}
+
+
+def test_a_record_whose_nik_was_lost_links_to_its_person_by_name_birth_date_and_place(warehouse):
+    rows = dict(
+        warehouse.execute(
+            "select record_source || ':' || record_id, person_key || '/' || link_method"
+            " from intermediate.int_person_records_linked"
+            " where record_id in ('PMH-001', 'KS-003', 'PP_A')"
+        ).fetchall()
+    )
+    assert rows == {
+        "PASSPORT_APPLICATION:PMH-001": "K_A/NIK",
+        "TRAVELLER:PP_A": "K_A/PASSPORT",  # the passport issued on PMH-001
+        "COMPLAINT:KS-003": "K_A/PROBABILISTIC",
+    }
+    weight = _one(
+        warehouse,
+        "select count(*) from intermediate.int_person_match_pairs where is_accepted"
+        " and 'KS-003' in (record_id_l, record_id_r)",
+    )
+    assert weight == (1,)
+
+
+def test_no_mart_holds_a_name_birth_date_nik_or_passport_number(warehouse):
+    columns = warehouse.execute(
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts'"
+    ).fetchall()
+    identifying = {"nama", "person_name", "name_norm", "birth_date", "tgl_lahir", "nik",
+                   "nik_clean", "nik_block", "nik_key", "no_paspor", "passport_key", "alamat"}
+    assert not [(t, c) for t, c in columns if c in identifying]
 
 
 def test_feed_quality_lists_every_processed_file(warehouse):

@@ -1,44 +1,96 @@
 {#-
-    One row per departure (KEBERANGKATAN) of an Indonesian citizen, classified per the
-    MARTS.md baseline, first rule that applies:
-      PROCEDURAL              a BP3MI placement of the same person (same passport, or
-                              same NIK pseudonym) to the same country whose departure
-                              date is within var('placement_window_days') of the crossing;
-      UNRESOLVED              the passport is on no issued application and no placement:
-                              the traveller cannot be linked to an applicant or resident;
-      SUSPECTED_NONPROCEDURAL destination is a labour destination (countries seed,
-                              is_labour_destination) and no KEDATANGAN of the same passport
-                              within var('return_window_days') after departing. A departure
-                              less than that before the newest crossing in the data is
-                              judged on what is known (is_return_window_open) and re-judged
-                              on later runs;
-      NON_LABOUR              any other identified departure.
-    Citizens: nationality IDN, or nationality missing but the passport is linked.
+    One row per departure (KEBERANGKATAN) of an Indonesian citizen, classified. The
+    MARTS.md baseline, improved with evidence measured on synthetic truth (README, "How
+    well it works"); the first rule that applies decides, and its words are kept in
+    classification_reason (classification_rule is its short code):
+
+      P   PROCEDURAL               a BP3MI placement of the same person (same person key:
+                                   NIK, passport or a probabilistic link) to the same
+                                   country departing within var('placement_window_days');
+      U1  UNRESOLVED               no passport number on the crossing: nobody to follow;
+      U2  UNRESOLVED               destination country unknown;
+      N1  NON_LABOUR               destination is not a labour destination (countries seed);
+      S1  SUSPECTED_NONPROCEDURAL  adverse evidence about the person up to the departure: a
+                                   passport application postponed (DITUNDA), applications at
+                                   two or more offices after a postponement or refusal, a
+                                   NONPROSEDURAL/TPPO complaint, a TPPO case as victim, an
+                                   interdiction (at any time: records about the same trip
+                                   often come later);
+      N2  NON_LABOUR               back within var('return_window_days') (60; the
+                                   baseline's 30 days call hajj (~40 days) and family visits
+                                   labour migration);
+      N3  NON_LABOUR               the person's latest application before the departure
+                                   states a purpose in var('non_labour_purposes') (hajj,
+                                   study, medical, official);
+      N4  NON_LABOUR (provisional) not back, but away for less than
+                                   var('min_absence_days') as of the newest crossing: an
+                                   absence that short says nothing yet; re-judged later;
+      S2  SUSPECTED_NONPROCEDURAL  labour destination, no placement, not back within the
+                                   return window (or, while the window is still open, away
+                                   at least var('min_absence_days') so far).
+
+    A traveller known by passport only (passport issued before the data starts, never on
+    an application, placement, complaint or police record) is judged on their crossings
+    like anyone else (the baseline called them UNRESOLVED); their village stays NULL and
+    is_linked is false.
+    Citizens: nationality IDN, or nationality missing but the passport is on a resident's
+    record.
 -#}
 {%- set placement_window = var('placement_window_days') -%}
 {%- set return_window = var('return_window_days') -%}
+{%- set min_absence = var('min_absence_days') -%}
 
 with crossings as (
     select * from {{ ref('stg_imigrasi__border_crossings') }}
 ),
 
-passports as (
-    select * from {{ ref('int_passports_linked') }}
+linked as (
+    select * from {{ ref('int_person_records_linked') }}
+),
+
+persons as (
+    select * from {{ ref('int_persons_located') }}
 ),
 
 placements as (
-    select
-        placement_id,
-        passport_key,
-        case when nik_status = 'VALID' then nik_key end as nik_key,
-        destination_country,
-        departure_date
-    from {{ ref('stg_bp3mi__placements') }}
+    select * from {{ ref('stg_bp3mi__placements') }}
     where departure_date is not null
+),
+
+applications as (
+    select * from {{ ref('stg_imigrasi__passport_applications') }}
+),
+
+complaints as (
+    select * from {{ ref('stg_bp3mi__complaints') }}
+),
+
+case_parties as (
+    select * from {{ ref('stg_polda__tppo_case_parties') }}
 ),
 
 countries as (
     select iso3, is_labour_destination from {{ ref('countries') }}
+),
+
+identifier_groups as (
+    -- resident records (not crossings) that the identifiers alone tie to each group
+    select identifier_key, count(*) filter (where record_source <> 'TRAVELLER') as residents
+    from linked
+    group by identifier_key
+),
+
+travellers as (
+    select
+        linked.record_id as passport_key,
+        linked.person_key,
+        case
+            when identifier_groups.residents > 0 then 'PASSPORT'
+            else 'PROBABILISTIC'
+        end as link_method
+    from linked
+    left join identifier_groups using (identifier_key)
+    where linked.record_source = 'TRAVELLER'
 ),
 
 newest_crossing as (
@@ -52,56 +104,107 @@ departures as (
         crossings.crossed_at as departed_at,
         crossings.country as destination_country,
         crossings.passport_key,
-        passports.passport_key is not null as is_linked,
-        passports.person_key,
-        passports.is_nik_identified,
-        passports.link_source,
-        passports.village_code,
-        passports.district_code,
-        passports.regency_code,
-        coalesce(countries.is_labour_destination, false) as is_labour_destination
+        travellers.person_key,
+        travellers.link_method,
+        coalesce(persons.n_resident_records, 0) > 0 as is_linked,
+        persons.village_code,
+        persons.district_code,
+        persons.regency_code,
+        countries.is_labour_destination
     from crossings
-    left join passports on crossings.passport_key = passports.passport_key
+    left join travellers using (passport_key)
+    left join persons using (person_key)
     left join countries on crossings.country = countries.iso3
     where crossings.direction = 'KEBERANGKATAN'
       and crossings.crossed_at is not null
       and (
         crossings.nationality = 'IDN'
-        or (crossings.nationality is null and passports.passport_key is not null)
+        or (crossings.nationality is null and coalesce(persons.n_resident_records, 0) > 0)
       )
 ),
 
-placement_candidates as (
-    -- the same person: the same passport, or the same NIK pseudonym (two equi-joins, not
-    -- one OR join, so that DuckDB can hash-join at scale)
-    select departures.crossing_id, departures.departed_at, placements.placement_id,
-        placements.departure_date
-    from departures
-    inner join placements
-        on placements.passport_key = departures.passport_key
-        and placements.destination_country = departures.destination_country
-    union
-    select departures.crossing_id, departures.departed_at, placements.placement_id,
-        placements.departure_date
-    from departures
-    inner join placements
-        on placements.nik_key = departures.person_key
-        and placements.destination_country = departures.destination_country
-    where departures.is_nik_identified
+-- the person behind every placement, application and adverse record -------------------
+placement_people as (
+    select placements.placement_id, placements.destination_country,
+        placements.departure_date, linked.person_key
+    from placements
+    inner join linked
+        on linked.record_source = 'PLACEMENT' and linked.record_id = placements.placement_id
+),
+
+application_people as (
+    select applications.*, linked.person_key
+    from applications
+    inner join linked
+        on linked.record_source = 'PASSPORT_APPLICATION'
+        and linked.record_id = applications.application_id
+),
+
+adverse_records as (
+    select linked.person_key, 'a NONPROSEDURAL or TPPO complaint' as evidence
+    from complaints
+    inner join linked
+        on linked.record_source = 'COMPLAINT' and linked.record_id = complaints.complaint_id
+    where complaints.procedural_status = 'NONPROSEDURAL' or complaints.is_tppo_indicated
+    union all
+    select linked.person_key, 'a TPPO case as victim'
+    from case_parties
+    inner join linked
+        on linked.record_source = 'TPPO_CASE_PARTY' and linked.record_id = case_parties.party_id
+    where case_parties.party_role = 'KORBAN'
+    union all
+    select person_key, 'an interdiction'
+    from linked
+    where record_source = 'INTERDICTED_PERSON'
 ),
 
 placement_matches as (
     -- the placement nearest in time to the crossing (ties: lowest placement id)
     select
-        crossing_id,
-        placement_id,
-        abs(date_diff('day', departure_date, cast(departed_at as date))) as placement_gap_days
-    from placement_candidates
-    where abs(date_diff('day', departure_date, cast(departed_at as date))) <= {{ placement_window }}
+        departures.crossing_id,
+        placement_people.placement_id,
+        abs(date_diff('day', placement_people.departure_date, cast(departures.departed_at as date)))
+            as placement_gap_days
+    from departures
+    inner join placement_people
+        on placement_people.person_key = departures.person_key
+        and placement_people.destination_country = departures.destination_country
+    where abs(date_diff('day', placement_people.departure_date, cast(departures.departed_at as date)))
+        <= {{ placement_window }}
     qualify row_number() over (
-        partition by crossing_id
-        order by abs(date_diff('day', departure_date, cast(departed_at as date))), placement_id
+        partition by departures.crossing_id
+        order by placement_gap_days, placement_people.placement_id
     ) = 1
+),
+
+application_evidence as (
+    -- what the person's applications up to the departure say
+    select
+        departures.crossing_id,
+        count(*) filter (where application_people.application_status = 'DITUNDA')
+            as postponements,
+        count(distinct application_people.office_code) as offices,
+        count(*) filter (where application_people.application_status in ('DITUNDA', 'DITOLAK'))
+            as postponed_or_refused,
+        arg_max(application_people.travel_purpose,
+            application_people.applied_date::varchar || application_people.application_id)
+            as stated_purpose,
+        arg_max(application_people.application_id,
+            application_people.applied_date::varchar || application_people.application_id)
+            as purpose_application_id
+    from departures
+    inner join application_people
+        on application_people.person_key = departures.person_key
+        and application_people.applied_date <= cast(departures.departed_at as date)
+    group by departures.crossing_id
+),
+
+record_evidence as (
+    select departures.crossing_id, string_agg(distinct adverse_records.evidence, ', '
+        order by adverse_records.evidence) as adverse_records
+    from departures
+    inner join adverse_records using (person_key)
+    group by departures.crossing_id
 ),
 
 return_matches as (
@@ -124,15 +227,54 @@ judged as (
         placement_matches.placement_gap_days,
         return_matches.returned_at,
         return_matches.returned_at is not null as has_returned,
+        date_diff('day', departures.departed_at, return_matches.returned_at) as days_away,
+        date_diff('day', departures.departed_at, newest_crossing.newest_crossed_at)
+            as days_observed,
         return_matches.returned_at is null
             and departures.departed_at
                 > newest_crossing.newest_crossed_at - interval '{{ return_window }} days'
             as is_return_window_open,
-        newest_crossing.newest_crossed_at
+        newest_crossing.newest_crossed_at,
+        coalesce(application_evidence.postponements, 0) as postponements,
+        coalesce(application_evidence.offices, 0) as offices,
+        coalesce(application_evidence.postponed_or_refused, 0) as postponed_or_refused,
+        application_evidence.stated_purpose,
+        application_evidence.purpose_application_id,
+        record_evidence.adverse_records,
+        nullif(concat_ws('; ',
+            case when application_evidence.postponements > 0 then
+                application_evidence.postponements || ' passport application(s) postponed' end,
+            case when application_evidence.postponed_or_refused > 0
+                    and application_evidence.offices >= 2 then
+                'applied at ' || application_evidence.offices
+                || ' offices after a postponement or refusal' end,
+            record_evidence.adverse_records
+        ), '') as adverse_evidence
     from departures
     cross join newest_crossing
     left join placement_matches using (crossing_id)
     left join return_matches using (crossing_id)
+    left join application_evidence using (crossing_id)
+    left join record_evidence using (crossing_id)
+),
+
+ruled as (
+    select
+        *,
+        case
+            when matched_placement_id is not null then 'P'
+            when passport_key is null then 'U1'
+            when destination_country is null or is_labour_destination is null then 'U2'
+            when not is_labour_destination then 'N1'
+            when adverse_evidence is not null then 'S1'
+            when has_returned then 'N2'
+            when stated_purpose in (
+                {%- for p in var('non_labour_purposes') %}'{{ p }}'{{ ', ' if not loop.last }}{% endfor -%}
+            ) then 'N3'
+            when is_return_window_open and days_observed < {{ min_absence }} then 'N4'
+            else 'S2'
+        end as classification_rule
+    from judged
 ),
 
 final as (
@@ -143,46 +285,67 @@ final as (
         cast(departed_at as date) as departure_date,
         cast(date_trunc('month', departed_at) as date) as departure_month,
         destination_country,
-        coalesce(person_key, passport_key) as person_key,
+        person_key,
         is_linked,
-        link_source,
+        case
+            when passport_key is null then 'NONE'
+            when is_linked then link_method
+            else 'PASSPORT_ONLY'
+        end as link_source,
         village_code,
         district_code,
         regency_code,
-        is_labour_destination,
+        coalesce(is_labour_destination, false) as is_labour_destination,
         matched_placement_id,
         has_returned,
         returned_at,
+        cast(days_away as integer) as days_away,
         is_return_window_open,
-        case
-            when matched_placement_id is not null then 'PROCEDURAL'
-            when not is_linked then 'UNRESOLVED'
-            when is_labour_destination and not has_returned then 'SUSPECTED_NONPROCEDURAL'
+        stated_purpose,
+        cast(postponements as integer) as postponements,
+        cast(offices as integer) as offices,
+        adverse_evidence,
+        classification_rule,
+        case classification_rule
+            when 'P' then 'PROCEDURAL'
+            when 'U1' then 'UNRESOLVED'
+            when 'U2' then 'UNRESOLVED'
+            when 'S1' then 'SUSPECTED_NONPROCEDURAL'
+            when 'S2' then 'SUSPECTED_NONPROCEDURAL'
             else 'NON_LABOUR'
         end as classification,
-        case
-            when matched_placement_id is not null then
+        case classification_rule
+            when 'P' then
                 'BP3MI placement ' || matched_placement_id || ' to ' || destination_country
                 || ' departing ' || placement_gap_days || ' day(s) from the crossing'
-            when passport_key is null then 'no passport number on the crossing'
-            when not is_linked then
-                'passport on no issued application and no placement: traveller not linked'
-            when is_labour_destination and not has_returned then
+            when 'U1' then 'no passport number on the crossing: the traveller cannot be followed'
+            when 'U2' then 'destination country unknown'
+            when 'N1' then 'destination ' || destination_country || ' is not a labour destination'
+            when 'S1' then
+                'labour destination ' || destination_country || ', no placement; adverse evidence: '
+                || adverse_evidence
+            when 'N2' then
+                'labour destination ' || destination_country || ' but back after ' || days_away
+                || ' day(s)'
+            when 'N3' then
+                'stated purpose ' || stated_purpose || ' (application ' || purpose_application_id
+                || '), no adverse evidence'
+            when 'N4' then
+                'away ' || days_observed || ' day(s) as of '
+                || strftime(newest_crossed_at, '%Y-%m-%d')
+                || ': too early to judge, no adverse evidence (re-judged on later runs)'
+            else
                 'labour destination ' || destination_country
-                || ', no placement within {{ placement_window }} days, no return within {{ return_window }} days'
+                || ', no placement within {{ placement_window }} days, not back within {{ return_window }} days'
                 || case
                     when is_return_window_open then
-                        ' (window open: judged on crossings up to '
+                        ' (window open: away ' || days_observed || ' day(s) as of '
                         || strftime(newest_crossed_at, '%Y-%m-%d') || ')'
                     else ''
                 end
-            when is_labour_destination then
-                'labour destination ' || destination_country || ' but returned after '
-                || date_diff('day', departed_at, returned_at) || ' day(s)'
-            when destination_country is null then 'destination country unknown'
-            else 'destination ' || destination_country || ' is not a labour destination'
+                || case when not is_linked then '; traveller known by passport only' else '' end
         end as classification_reason
-    from judged
+    from ruled
 )
 
 select * from final

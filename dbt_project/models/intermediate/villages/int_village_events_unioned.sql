@@ -43,6 +43,10 @@ addresses as (
     select * from {{ ref('int_addresses_resolved') }}
 ),
 
+linked as (
+    select record_source, record_id, person_key from {{ ref('int_person_records_linked') }}
+),
+
 events as (
     select
         'procedural_placements' as measure,
@@ -64,25 +68,28 @@ events as (
     from passport_applications
     where application_status = 'DITUNDA'
     union all
-    -- victims: distinct persons (NIK pseudonym, else the case party) per case month
+    -- victims and interdicted persons: distinct persons (linked person key) per month
     select
         'tppo_victims',
-        coalesce(case when case_parties.nik_status = 'VALID' then case_parties.nik_key end,
-            case_parties.party_id),
+        coalesce(linked.person_key, case_parties.party_id),
         tppo_cases.reported_date, 1,
         {{ address_key('case_parties.desa', 'case_parties.kecamatan', 'case_parties.kabupaten', 'case_parties.nik_district') }}
     from case_parties
     inner join tppo_cases using (case_id)
+    left join linked
+        on linked.record_source = 'TPPO_CASE_PARTY' and linked.record_id = case_parties.party_id
     where case_parties.party_role = 'KORBAN'
     union all
     select
         'interdicted_persons',
-        coalesce(case when interdicted_persons.nik_status = 'VALID' then interdicted_persons.nik_key end,
-            interdicted_persons.interdicted_person_id),
+        coalesce(linked.person_key, interdicted_persons.interdicted_person_id),
         cast(interdictions.interdicted_at as date), 1,
         {{ address_key('interdicted_persons.desa', 'interdicted_persons.kecamatan', 'interdicted_persons.kabupaten', 'interdicted_persons.nik_district') }}
     from interdicted_persons
     inner join interdictions using (interdiction_id)
+    left join linked
+        on linked.record_source = 'INTERDICTED_PERSON'
+        and linked.record_id = interdicted_persons.interdicted_person_id
     union all
     select
         'nonprocedural_complaints', complaint_id, reported_date, 1,
@@ -119,7 +126,7 @@ departure_events as (
         district_code,
         regency_code
     from departures
-    where is_labour_destination and classification <> 'UNRESOLVED'
+    where is_labour_destination
     union all
     select
         'suspected_nonprocedural_departures', crossing_id, departure_date, 1,

@@ -1,5 +1,6 @@
 -- One row per departure of an Indonesian citizen, classified (int_departures_classified).
--- Person-level but pseudonymous: person_key is a keyed NIK or passport pseudonym.
+-- Person-level but pseudonymous: person_key is the linked person's key (a keyed NIK or
+-- passport pseudonym, int_person_records_linked), never a raw identifier.
 with departures as (
     select * from {{ ref('int_departures_classified') }}
 ),
@@ -24,7 +25,13 @@ final as (
         matched_placement_id,
         has_returned,
         returned_at,
-        is_return_window_open
+        is_return_window_open,
+        days_away,
+        stated_purpose,
+        postponements,
+        offices,
+        adverse_evidence,
+        classification_rule
     from departures
 )
 

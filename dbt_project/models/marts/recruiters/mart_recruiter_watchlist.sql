@@ -1,12 +1,18 @@
 -- One row per recruiter: licensed P3MI (by id_p3mi, licence status from the newest
--- register snapshot) and informal recruiters (name clusters of
--- int_recruiter_mentions_clustered, shown by their most common alias). For the analysts'
+-- register snapshot, licence history from stg_bp3mi__recruitment_agency_history) and
+-- informal recruiters (name clusters of int_recruiter_mentions_clustered, shown by their
+-- most common alias; how many spellings were seen, not which: the other aliases stay in
+-- the restricted int_recruiter_mentions_clustered). For the analysts'
 -- team only: informal recruiters are suspects; never copy this mart to the dashboards.
 -- Victims: distinct persons harmed in the linked records: complainants of linked
 -- complaints that are NONPROSEDURAL or TPPO-indicated, persons of linked interdictions,
 -- KORBAN of linked TPPO cases (NIK pseudonym when valid, else the record's person).
 with agencies as (
     select * from {{ ref('stg_bp3mi__recruitment_agencies') }}
+),
+
+licence_history as (
+    select * from {{ ref('stg_bp3mi__recruitment_agency_history') }}
 ),
 
 placements as (
@@ -80,6 +86,28 @@ agency_records as (
     where agency_id is not null
 ),
 
+licence_stats as (
+    select
+        agency_id,
+        count(*) - 1 as licence_changes,
+        bool_or(licence_status <> 'AKTIF') as was_ever_suspended_or_revoked,
+        max(valid_from) filter (where licence_status <> 'AKTIF') as last_suspended_or_revoked_on
+    from licence_history
+    group by agency_id
+),
+
+placements_unlicensed as (
+    -- placements departing while the agency's licence was frozen or revoked
+    select placements.agency_id, count(*) as placements_while_not_active
+    from placements
+    inner join licence_history
+        on placements.agency_id = licence_history.agency_id
+        and placements.departure_date >= licence_history.valid_from
+        and (licence_history.valid_to is null or placements.departure_date < licence_history.valid_to)
+    where licence_history.licence_status <> 'AKTIF'
+    group by placements.agency_id
+),
+
 agency_stats as (
     select
         agency_id,
@@ -111,10 +139,18 @@ licensed as (
         coalesce(agency_stats.placements, 0) as placements,
         0 as name_mentions,
         least(agency_stats.first_seen_date, agencies._delivery_date) as first_seen_date,
-        greatest(agency_stats.last_seen_date, agencies._delivery_date) as last_seen_date
+        greatest(agency_stats.last_seen_date, agencies._delivery_date) as last_seen_date,
+        coalesce(licence_stats.licence_changes, 0) as licence_changes,
+        coalesce(licence_stats.was_ever_suspended_or_revoked, false) as was_ever_suspended_or_revoked,
+        licence_stats.last_suspended_or_revoked_on,
+        coalesce(placements_unlicensed.placements_while_not_active, 0) as placements_while_not_active,
+        0 as regencies_mentioned,
+        0 as spellings
     from agency_ids
     left join agencies using (agency_id)
     left join agency_stats using (agency_id)
+    left join licence_stats using (agency_id)
+    left join placements_unlicensed using (agency_id)
 ),
 
 -- informal recruiters ------------------------------------------------------------------
@@ -185,12 +221,15 @@ aliases as (
     select
         recruiter_key,
         count(*) as name_mentions,
+        count(distinct mentioned_name) as spellings,
+        count(distinct mention_regency_code) as regencies_mentioned,
         -- the most common spelling; ties: alphabetical
         arg_max(mentioned_name, alias_weight) as recruiter_name
     from (
         select
             recruiter_key,
             mentioned_name,
+            mention_regency_code,
             count(*) over (partition by recruiter_key, mentioned_name) * 1000000
                 - dense_rank() over (partition by recruiter_key order by mentioned_name)
                 as alias_weight
@@ -217,7 +256,13 @@ informal as (
         0 as placements,
         aliases.name_mentions,
         informal_stats.first_seen_date,
-        informal_stats.last_seen_date
+        informal_stats.last_seen_date,
+        0 as licence_changes,
+        false as was_ever_suspended_or_revoked,
+        null::date as last_suspended_or_revoked_on,
+        0 as placements_while_not_active,
+        aliases.regencies_mentioned,
+        aliases.spellings
     from aliases
     left join informal_stats using (recruiter_key)
 ),
@@ -246,7 +291,13 @@ final as (
         cast(placements as integer) as placements,
         cast(name_mentions as integer) as name_mentions,
         cast(first_seen_date as date) as first_seen_date,
-        cast(last_seen_date as date) as last_seen_date
+        cast(last_seen_date as date) as last_seen_date,
+        cast(licence_changes as integer) as licence_changes,
+        was_ever_suspended_or_revoked,
+        cast(last_suspended_or_revoked_on as date) as last_suspended_or_revoked_on,
+        cast(placements_while_not_active as integer) as placements_while_not_active,
+        cast(regencies_mentioned as integer) as regencies_mentioned,
+        cast(spellings as integer) as spellings
     from unioned
 )
 

@@ -1,7 +1,11 @@
 -- Villages ranked as candidates for Desa Binaan Imigrasi: sustained risk (mean risk score
 -- over the last 12 report months) first, then the total suspected non-procedural
 -- departures, then the village code. The evidence is the whole period's totals; villages
--- already designated (seed desa_binaan) are marked, still ranked.
+-- already designated (seed desa_binaan, maintained by the analysts) are marked, still
+-- ranked, with their trend before and after the designation month: mean monthly
+-- suspected non-procedural departures, victims and risk score in the months before it
+-- and in the months after it (the designation month itself in neither). risk_trend_6m
+-- (every village): mean risk score of the last 6 months minus that of the 6 before.
 with village_months as (
     select * from {{ ref('mart_village_risk') }}
 ),
@@ -35,6 +39,49 @@ evidence as (
         avg(risk_score) filter (
             where month > (select month from last_month) - interval 12 month
         ) as mean_risk_score_12m
+    from village_months
+    group by village_code
+),
+
+designated_months as (
+    select
+        village_months.village_code,
+        designations.designated_on,
+        village_months.month < date_trunc('month', designations.designated_on) as is_before,
+        village_months.month > date_trunc('month', designations.designated_on) as is_after,
+        village_months.suspected_nonprocedural_departures,
+        village_months.tppo_victims,
+        village_months.risk_score
+    from village_months
+    inner join designations using (village_code)
+),
+
+designation_trend as (
+    select
+        village_code,
+        count(*) filter (where is_before) as months_before_designation,
+        count(*) filter (where is_after) as months_after_designation,
+        avg(suspected_nonprocedural_departures) filter (where is_before)
+            as suspected_per_month_before,
+        avg(suspected_nonprocedural_departures) filter (where is_after)
+            as suspected_per_month_after,
+        avg(tppo_victims) filter (where is_before) as victims_per_month_before,
+        avg(tppo_victims) filter (where is_after) as victims_per_month_after,
+        avg(risk_score) filter (where is_before) as risk_score_before,
+        avg(risk_score) filter (where is_after) as risk_score_after
+    from designated_months
+    group by village_code
+),
+
+recent_trend as (
+    select
+        village_code,
+        avg(risk_score) filter (
+            where month > (select month from last_month) - interval 6 month
+        ) - avg(risk_score) filter (
+            where month <= (select month from last_month) - interval 6 month
+              and month > (select month from last_month) - interval 12 month
+        ) as risk_trend_6m
     from village_months
     group by village_code
 ),
@@ -88,10 +135,25 @@ final as (
                 evidence.passport_postponements || ' passport postponement(s)' end,
             case when evidence.procedural_placements > 0 then
                 evidence.procedural_placements || ' procedural placement(s)' end
-        ), '') as evidence_summary
+        ), '') as evidence_summary,
+        cast(round(recent_trend.risk_trend_6m, 4) as double) as risk_trend_6m,
+        cast(designation_trend.months_before_designation as integer) as months_before_designation,
+        cast(designation_trend.months_after_designation as integer) as months_after_designation,
+        cast(round(designation_trend.suspected_per_month_before, 4) as double)
+            as suspected_per_month_before,
+        cast(round(designation_trend.suspected_per_month_after, 4) as double)
+            as suspected_per_month_after,
+        cast(round(designation_trend.victims_per_month_before, 4) as double)
+            as victims_per_month_before,
+        cast(round(designation_trend.victims_per_month_after, 4) as double)
+            as victims_per_month_after,
+        cast(round(designation_trend.risk_score_before, 4) as double) as risk_score_before,
+        cast(round(designation_trend.risk_score_after, 4) as double) as risk_score_after
     from evidence
     left join latest using (village_code)
     left join designations using (village_code)
+    left join recent_trend using (village_code)
+    left join designation_trend using (village_code)
 )
 
 select * from final

@@ -32,6 +32,9 @@ final as (
         {%- endfor %}
         cast(scored.window_months as integer) as window_months,
         {%- for c in risk_components() %}
+        cast(round(scored.shrunk_{{ c.measure }}, 4) as double) as shrunk_{{ c.measure }},
+        {%- endfor %}
+        {%- for c in risk_components() %}
         scored.score_{{ c.measure }},
         {%- endfor %}
         scored.risk_score,

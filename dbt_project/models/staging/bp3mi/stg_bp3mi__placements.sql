@@ -21,6 +21,7 @@ final as (
         nik_status,
         nik_key,
         nik_district,
+        {{ nik_block() }} as nik_block,
         no_paspor_key as passport_key,
         nama as person_name,
         tgl_lahir_date as birth_date,

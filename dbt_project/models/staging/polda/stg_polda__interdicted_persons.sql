@@ -17,6 +17,7 @@ final as (
         source.nik_status,
         source.nik_key,
         source.nik_district,
+        {{ nik_block(prefix='source.') }} as nik_block,
         source.nama as person_name,
         source.tgl_lahir_date as birth_date,
         source.jenis_kelamin as sex,

@@ -17,6 +17,7 @@ final as (
         source.nik_status,
         source.nik_key,
         source.nik_district,
+        {{ nik_block(prefix='source.') }} as nik_block,
         source.nama as person_name,
         source.alias as person_alias,
         source.tgl_lahir_date as birth_date,

@@ -1,0 +1,48 @@
+{#- Match texts to reference names within a scope (used by int_addresses_resolved).
+
+    texts: a relation (text_key, scope, form): one row per normalised form of a text;
+    names: a relation (scope, code, form): one row per normalised spelling of a code
+    (official name, alternative spellings); scope restricts candidates (the regency of a
+    district, the district of a village; '' = the whole province).
+    Per text_key, the first that applies:
+      EXACT      one code has a spelling equal to one of the text's forms (confidence 1);
+      AMBIGUOUS  several codes do (a name shared within the scope): no code, never forced;
+      FUZZY      the code with the highest Jaro-Winkler similarity over all pairs of forms,
+                 when it reaches `threshold` and is strictly above every other code
+                 (confidence = the similarity). A tie at the top yields nothing. -#}
+{% macro match_place(texts, names, threshold) -%}
+    with exact as (
+        select t.text_key, count(distinct n.code) as n_codes, min(n.code) as code
+        from {{ texts }} as t
+        inner join {{ names }} as n on t.scope = n.scope and t.form = n.form
+        group by t.text_key
+    ),
+
+    scored as (
+        select t.text_key, n.code, max(jaro_winkler_similarity(t.form, n.form)) as similarity
+        from {{ texts }} as t
+        inner join {{ names }} as n on t.scope = n.scope
+        where t.text_key not in (select text_key from exact)
+        group by t.text_key, n.code
+    ),
+
+    ranked as (
+        select
+            *,
+            row_number() over (partition by text_key order by similarity desc, code) as candidate_rank,
+            lead(similarity) over (partition by text_key order by similarity desc, code)
+                as runner_up_similarity
+        from scored
+    )
+
+    select text_key, case when n_codes = 1 then code end as code,
+        case when n_codes = 1 then 'EXACT' else 'AMBIGUOUS' end as method,
+        case when n_codes = 1 then 1.0 end as confidence
+    from exact
+    union all
+    select text_key, code, 'FUZZY', similarity
+    from ranked
+    where candidate_rank = 1
+      and similarity >= {{ threshold }}
+      and (runner_up_similarity is null or runner_up_similarity < similarity)
+{%- endmacro %}
