@@ -27,6 +27,7 @@ from ingest import parsing
 from ingest.feeds import FEEDS_BY_NAME, SOURCES, Feed
 from ingest.readers import FileRejected, ReadResult, Reject, read_file
 from ingest.schema import KEY_VERSION, child_columns, raw_columns
+from tppo.privacy.messages import safe_rejection
 from tppo.pseudonym import Pseudonymiser
 
 if TYPE_CHECKING:
@@ -268,7 +269,7 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
                                    "corrections under a new name")
             read: ReadResult = read_file(feed, path)
         except FileRejected as exc:
-            out.status, out.message = "REJECTED", str(exc)
+            out.status, out.message = "REJECTED", safe_rejection(str(exc))
             out.seconds = time.perf_counter() - started
             continue
         lineage = [

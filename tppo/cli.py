@@ -18,6 +18,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         when = dt.datetime.combine(dt.date.fromisoformat(args.logical_date), dt.time(1, 0),
                                    tzinfo=dt.timezone(dt.timedelta(hours=7)))
     print(f"landing: {p.landing}\nhome:    {p.home}")
+    from tppo.pseudonym import KeyProblem, load_key
+
+    try:
+        load_key(p.secrets)  # a production run without a usable key never starts
+    except KeyProblem as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
     try:
         code = run_dag(p, when, verbose=args.verbose)
     except RunLocked as exc:
@@ -59,6 +66,12 @@ def _cmd_top(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from tppo import evaluate
+
+    return evaluate.run_from_args(args)
+
+
 def _cmd_synth(args: argparse.Namespace) -> int:
     from tppo import synth
 
@@ -93,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     top = sub.add_parser("top", help="print the published files and the riskiest villages")
     top.add_argument("-n", type=int, default=10)
     top.set_defaults(func=_cmd_top)
+
+    from tppo.privacy.cli import add_commands
+
+    add_commands(sub)
+
+    ev = sub.add_parser("evaluate", help="compare the published marts with a synthetic truth "
+                                         "folder (developer tool; reads TPPO_HOME)")
+    from tppo import evaluate as evaluate_mod
+
+    evaluate_mod.add_arguments(ev)
+    ev.set_defaults(func=_cmd_evaluate)
 
     synth = sub.add_parser("synth", help="generate synthetic Lampung feeds with their truth")
     from tppo import synth as synth_mod

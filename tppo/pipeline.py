@@ -60,17 +60,33 @@ def connect(p: Paths | None = None) -> duckdb.DuckDBPyConnection:
 
 
 def discover(batch_id: str, logical_date: dt.date) -> dict:
+    """Register new landing files; first refuse a missing or foreign pseudonym key and
+    drop raw records past the retention period (``TPPO_RETENTION_YEARS``)."""
+    from tppo.privacy import storage
+
     p = paths()
-    load_key(p.secrets)  # refuse early in production without a key
+    pseudo = load_key(p.secrets)  # refuse early in production without a key
+    years = storage.retention_years()
     with connect(p) as con:
+        problem = storage.key_mismatch(con, pseudo)
+        if problem:
+            raise DataProblem(problem)
         con.execute(
             "INSERT OR REPLACE INTO meta.runs (batch_id, logical_date, started_at, status) "
             "VALUES (?, ?, now(), 'RUNNING')", [batch_id, logical_date])
+        removed = {}
+        if years is not None:
+            cutoff = storage.retention_cutoff(logical_date, years)
+            removed = storage.apply_retention(con, cutoff)
+            if removed:
+                storage.request_compaction(p.warehouse, f"retention before {cutoff}")
+                log.info("retention (%d years): removed %s", years, removed)
         found = discover_files(con, p.landing, logical_date, batch_id)
     log.info("landing %s: %d new file(s), %d duplicate(s), %d misplaced, %d not due yet",
              p.landing, found.new_pending, found.duplicates, found.misplaced, found.not_due)
     return {"new": found.new_pending, "duplicates": found.duplicates,
-            "misplaced": found.misplaced, "pending_by_feed": found.pending_by_feed}
+            "misplaced": found.misplaced, "pending_by_feed": found.pending_by_feed,
+            "retention_removed": sum(removed.values())}
 
 
 def ingest(feed_name: str, batch_id: str, logical_date: dt.date) -> dict:
@@ -88,8 +104,11 @@ def ingest(feed_name: str, batch_id: str, logical_date: dt.date) -> dict:
             auditor = GxAuditor(p.validation, logical_date)
         return auditor.validate(fd, batch)
 
+    from tppo.privacy.erasure import ErasureRegister
+
     with connect(p) as con:
-        result = load_feed(con, f, p.landing, batch_id, pseudo, validate)
+        erased = ErasureRegister.load(con, p.secrets)
+        result = load_feed(con, f, p.landing, batch_id, pseudo, validate, erased)
     log.info(result.summary())
     errors = [o for o in result.files if o.validation_result == "ERROR"]
     if errors:
@@ -157,6 +176,11 @@ def dbt_build(batch_id: str) -> dict:
                           + ("\n".join(failures) or tail)
                           + f"\n(full log: {p.logs / 'dbt' / f'build_{batch_id}.log'})")
     log.info("dbt build: %s", counts)
+    from tppo.privacy import storage
+
+    if storage.compaction_pending(p.warehouse):
+        storage.compact(p.warehouse)  # rows deleted by retention or erasure: gone for good
+        log.info("restricted warehouse compacted")
     return counts
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from tppo.config import Paths
 
@@ -56,7 +57,6 @@ COUNT_MEASURES: tuple[str, ...] = (
 # no recruiter names).
 DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",
                    "mart_recruiter_watchlist", "mart_feed_quality")
-SMALL_CELL_MIN, SMALL_CELL_MAX = 1, 4
 VILLAGES = 2642
 
 
@@ -148,89 +148,108 @@ def _order_by(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return ", ".join(keys or ["ALL"])
 
 
-def _suppress_sql(source: str, keep: list[str], group: list[str], tiebreak: str,
-                  measures: tuple[str, ...] = COUNT_MEASURES) -> str:
-    """Primary and secondary suppression of small counts from ``source``.
-
-    Primary: a count from 1 to 4 becomes NULL with ``<count>_suppressed`` true.
-    Secondary: where a group (the villages of one regency in one month, the
-    regencies of one month) has exactly one suppressed cell for a measure, the
-    smallest other non-zero cell of that group is suppressed too, so that the
-    group's total cannot reveal the first.
-    """
-    measures = [c for c in measures if c in keep]
-    part = ", ".join(group)
-    windows, selects = [], []
-    for m in measures:
-        small = f"({m} BETWEEN {SMALL_CELL_MIN} AND {SMALL_CELL_MAX})"
-        windows.append(
-            f"count(*) FILTER (WHERE {small}) OVER (PARTITION BY {part}) AS _n_{m}, "
-            f"row_number() OVER (PARTITION BY {part} ORDER BY CASE WHEN {m} > 0 AND NOT {small} "
-            f"THEN {m} END NULLS LAST, {tiebreak}) AS _r_{m}"
-        )
-        flag = f"({small} OR (_n_{m} = 1 AND _r_{m} = 1 AND {m} > {SMALL_CELL_MAX}))"
-        selects.append(f"CASE WHEN {flag} THEN NULL ELSE {m} END AS {m}")
-        selects.append(f"{flag} AS {m}_suppressed")
-    others = [c for c in keep if c not in measures]
-    return (f"SELECT {', '.join(others + selects)} FROM "
-            f"(SELECT {', '.join(keep)}, {', '.join(windows)} FROM {source})")
-
-
 PLACE = ["village_code", "village_name", "district_code", "district_name", "regency_code",
          "regency_name"]
 RECRUITER_COUNTS = ("linked_complaints", "victims", "interdictions", "tppo_cases")
+# The risk score's components (points, not counts): the morning report shows why a
+# village ranks high.
+RISK_COMPONENTS = tuple(f"score_{m}" for m in (
+    "suspected_nonprocedural_departures", "tppo_victims", "interdicted_persons",
+    "nonprocedural_complaints", "passport_postponements", "timpora_findings",
+    "labour_destination_departures"))
 
 
 @dataclass(frozen=True)
 class DashboardMart:
-    """What a dashboard mart may show: its columns besides the protected counts,
-    the group for secondary suppression, and which rows (licensed agencies only
-    for the recruiter watchlist: informal recruiters are suspects' names)."""
+    """What a dashboard mart may show: its columns besides the protected counts, and
+    which rows (licensed agencies only for the recruiter watchlist: informal
+    recruiters are suspects' names). How the counts are protected, and why the
+    risk scores are recomputed: :mod:`tppo.privacy.suppression`."""
 
     extra: tuple[str, ...]
-    group: tuple[str, ...]
-    tiebreak: str
     measures: tuple[str, ...] = COUNT_MEASURES
     where: str = "true"
 
 
 DASHBOARD_SPECS: dict[str, DashboardMart] = {
     "mart_village_risk": DashboardMart(
-        (*PLACE, "month", "risk_score", "risk_rank", "risk_tier"), ("regency_code", "month"),
-        "village_code"),
+        (*PLACE, "month", "risk_score", "risk_rank", "risk_tier", *RISK_COMPONENTS)),
     "mart_regency_month": DashboardMart(
-        ("regency_code", "regency_name", "month", "estimated_nonprocedural_ratio"), ("month",),
-        "regency_code"),
+        ("regency_code", "regency_name", "month", "estimated_nonprocedural_ratio")),
     "mart_desa_binaan_candidates": DashboardMart(
         (*PLACE, "candidate_rank", "candidate_score", "is_designated", "designated_program",
          "designated_on", "months_covered", "latest_risk_score", "latest_risk_rank",
-         "latest_risk_tier"), ("regency_code",), "village_code"),
+         "latest_risk_tier")),
     "mart_recruiter_watchlist": DashboardMart(
         ("recruiter_key", "recruiter_type", "agency_id", "recruiter_name", "licence_status",
          "licence_status_date", "is_in_latest_register", "villages_reached", "placements",
-         "first_seen_date", "last_seen_date"), ("recruiter_type",), "recruiter_key",
+         "first_seen_date", "last_seen_date"),
         RECRUITER_COUNTS, "recruiter_type = 'LICENSED_P3MI'"),
 }
+SCORED = ("risk_score", "risk_rank", "risk_tier", *RISK_COMPONENTS)
 
 
-def _dashboard_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill ``out.marts`` from ``wh.marts`` with small cells protected."""
+def _village_scores_sql(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame,
+                        dbt_target: Path) -> str:
+    """The village months of ``frame`` (registered as ``dash_frame``) with risk columns
+    recomputed by dbt's scoring model from the copy's own figures, or left empty
+    when that model is not at hand (:mod:`tppo.privacy.suppression`)."""
+    from tppo.privacy import suppression as sup
+
+    scored = [c for c in SCORED if c in frame.columns]
+    compiled = sup.scoring_sql(dbt_target)
+    has_measured = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'wh' AND "
+        "table_schema = 'intermediate' AND table_name = ?", [sup.MEASURED_MODEL]
+    ).fetchall()[0][0]
+    if compiled is None or not has_measured:
+        return (f"SELECT * REPLACE ({', '.join(f'NULL AS {c}' for c in scored)}) "
+                "FROM dash_frame")
+    measures = [c for c in frame.columns if c in COUNT_MEASURES]
+    fill = ", ".join(f"coalesce(f.{m}, {sup.IMPUTED}) AS {m}" for m in measures)
+    measured = (f"(SELECT m.* REPLACE ({fill}) FROM wh.intermediate.{sup.MEASURED_MODEL} AS m "
+                "JOIN dash_frame AS f USING (village_code, month))")
+    scores = sup.protected_scores_sql(compiled, measured, "wh")
+    return (f"SELECT f.* EXCLUDE ({', '.join(scored)}), {', '.join(f's.{c}' for c in scored)} "
+            f"FROM dash_frame AS f JOIN ({scores}) AS s USING (village_code, month)")
+
+
+def _dashboard_tables(con: duckdb.DuckDBPyConnection, dbt_target: Path) -> None:
+    """Fill ``out.marts`` from ``wh.marts``: small cells protected, scores recomputed
+    from the protected figures (:mod:`tppo.privacy.suppression`)."""
+    from tppo.privacy import suppression as sup
+
+    frames: dict[str, pl.DataFrame] = {}
+    for table, spec in DASHBOARD_SPECS.items():
+        keep = [c for c in _columns(con, table, "wh") if c in spec.extra or c in spec.measures]
+        frames[table] = con.sql(
+            f"SELECT {', '.join(keep)} FROM wh.marts.{table} WHERE {spec.where} "
+            f"ORDER BY {_order_by(con, table)}").pl()
+    linked = {t: f for t, f in frames.items() if t != "mart_recruiter_watchlist"}
+    flags = sup.suppress_linked(linked, {t: DASHBOARD_SPECS[t].measures for t in linked})
+    flags["mart_recruiter_watchlist"] = sup.suppress_single(
+        frames["mart_recruiter_watchlist"], RECRUITER_COUNTS, [])
+    for table in DASHBOARD_SPECS:
+        frame = sup.apply_flags(frames[table], flags[table])  # read by DuckDB by name
+        cols = ", ".join(frame.columns)
+        sql = "SELECT * FROM frame"
+        if table == "mart_village_risk" and "risk_score" in frame.columns:
+            con.register("dash_frame", frame)
+            sql = _village_scores_sql(con, frame, dbt_target)
+        elif table == "mart_desa_binaan_candidates":
+            sql = sup.candidates_sql("frame", "out.marts.mart_village_risk",
+                                     frames[table].columns)
+        elif table == "mart_regency_month" and "estimated_nonprocedural_ratio" in cols:
+            sql = ("SELECT * REPLACE (CASE WHEN suspected_nonprocedural_departures_suppressed "
+                   "OR procedural_placements_suppressed THEN NULL "
+                   "ELSE estimated_nonprocedural_ratio END AS estimated_nonprocedural_ratio) "
+                   "FROM frame")
+        con.execute(f"CREATE TABLE out.marts.{table} AS SELECT {cols} FROM ({sql}) "
+                    f"ORDER BY {_order_by(con, table)}")
     for table in DASHBOARD_MARTS:
-        cols = _columns(con, table, "wh")
-        spec = DASHBOARD_SPECS.get(table)
-        if spec is None:
-            sql = f"SELECT * FROM wh.marts.{table}"
-        else:
-            keep = [c for c in cols if c in spec.extra or c in spec.measures]
-            source = f"(SELECT * FROM wh.marts.{table} WHERE {spec.where})"
-            sql = _suppress_sql(source, keep, list(spec.group), spec.tiebreak, spec.measures)
-            if "estimated_nonprocedural_ratio" in keep:
-                sql = (
-                    "SELECT * REPLACE (CASE WHEN suspected_nonprocedural_departures_suppressed "
-                    "OR procedural_placements_suppressed THEN NULL "
-                    "ELSE estimated_nonprocedural_ratio END AS estimated_nonprocedural_ratio) "
-                    f"FROM ({sql})")
-        con.execute(f"CREATE TABLE out.marts.{table} AS {sql} ORDER BY {_order_by(con, table)}")
+        if table not in DASHBOARD_SPECS:
+            con.execute(f"CREATE TABLE out.marts.{table} AS SELECT * FROM wh.marts.{table} "
+                        f"ORDER BY {_order_by(con, table)}")
 
 
 def _build(p: Paths, name: str, fill) -> Path:
@@ -275,7 +294,8 @@ def publish(p: Paths) -> dict:
         return {"action": "unchanged", "fingerprint": current}
     built = {
         p.analytics: _build(p, "analytics", _analytics_tables),
-        p.dashboard: _build(p, "dashboard", _dashboard_tables),
+        p.dashboard: _build(p, "dashboard",
+                            lambda con: _dashboard_tables(con, p.work / "dbt_target")),
     }
     for final, tmp in built.items():
         os.replace(tmp, final)

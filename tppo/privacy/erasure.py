@@ -1,0 +1,218 @@
+"""Erasing one data subject, keeping them erased, and rotating the pseudonym key.
+
+An erasure request names a person by NIK. :func:`erase_subject` deletes, in
+one transaction, every raw row carrying that NIK, every row carrying a
+passport number found on those rows (so the border crossings of that passport
+go too, although the crossing feed has no NIK), and blanks the quarantined
+text that mentions either. Derived data (staging views, intermediate and mart
+tables, the published files) are then rebuilt, and the warehouse is compacted
+so that no deleted bytes linger (:mod:`tppo.privacy.storage`).
+
+The landing files are the agencies' deliveries and stay as delivered; the
+manifest keeps them from being loaded again. A later delivery that names the
+same NIK or passport (a re-send, a corrected file, a new record) is held back
+at ingest by the *erasure register*: ``meta.erasures`` holds, per erased
+identifier, an HMAC under the erasure register key (:data:`tppo.pseudonym.ERASURE`),
+never the identifier. That key is separate from the pseudonym key so that the
+register survives a key rotation, which cannot re-key identifiers that are gone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingest.schema import KEY_VERSION
+from tppo.privacy.storage import key_mismatch, normalise_passport, raw_tables
+from tppo.pseudonym import ERASURE, Pseudonymiser, load_secret
+
+WITHHELD_REASON = "withheld at ingest: the data subject was erased (erasure register)"
+ERASED_NOTE = "[content removed: erasure or retention]"
+
+
+def normalise_nik(value: str) -> str:
+    """The 16 digits of a NIK typed by an operator, or ValueError."""
+    digits = re.sub(r"[\s.\-'`]", "", value.strip())
+    if not re.fullmatch(r"[0-9]{16}", digits):
+        raise ValueError("a NIK has exactly 16 digits (spaces, dots and dashes are ignored)")
+    return digits
+
+
+_DIGIT_RUN = re.compile(r"[0-9][0-9 .\-']{14,40}[0-9]")
+_PASSPORT_TOKEN = re.compile(r"\b[A-Za-z]{1,2}[ \-]?[0-9]{6,8}\b")
+
+
+@dataclass(frozen=True)
+class ErasureRegister:
+    """The markers of erased identifiers and the key that makes them."""
+
+    marker: Pseudonymiser
+    markers: frozenset[str]
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, secrets_dir: Path) -> ErasureRegister | None:
+        """The register, or None while nobody has been erased.
+
+        Without its key a non-empty register cannot be applied, and loading on
+        regardless would bring erased people back: that is an error.
+        """
+        rows = con.execute("SELECT DISTINCT marker FROM meta.erasures").fetchall()
+        if not rows:
+            return None
+        return cls(load_secret(ERASURE, secrets_dir, create=False),
+                   frozenset(r[0] for r in rows))
+
+    def _hits(self, series: pl.Series, kind: str) -> pl.Series:
+        found = {v for v in series.drop_nulls().unique().to_list()
+                 if self.marker(kind, v) in self.markers}
+        return series.is_in(list(found)).fill_null(False) if found else \
+            pl.Series([False] * len(series))
+
+    def mask(self, df: pl.DataFrame) -> pl.Series:
+        """True for the rows naming an erased NIK or passport number."""
+        hit = pl.Series([False] * df.height)
+        if "nik_clean" in df.columns:
+            hit = hit | self._hits(df["nik_clean"], "nik")
+        if "no_paspor" in df.columns:
+            norm = df.select(pl.col("no_paspor").str.to_uppercase()
+                             .str.replace_all(r"[\s\-.]", "")).to_series()
+            hit = hit | self._hits(norm, "paspor")
+        return hit
+
+    def mentions(self, text: str | None) -> bool:
+        """Whether free text (a quarantined line) holds an erased identifier."""
+        if not text:
+            return False
+        for run in _DIGIT_RUN.findall(text):
+            digits = re.sub(r"[^0-9]", "", run)
+            if len(digits) == 16 and self.marker("nik", digits) in self.markers:
+                return True
+        return any(self.marker("paspor", normalise_passport(t)) in self.markers
+                   for t in _PASSPORT_TOKEN.findall(text))
+
+
+@dataclass
+class ErasureReceipt:
+    """What an erasure did, without any identifier: safe to print and to file."""
+
+    request_id: str
+    passports: int
+    rows_removed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows_removed.values())
+
+
+def erase_subject(con: duckdb.DuckDBPyConnection, nik: str, pseudo: Pseudonymiser,
+                  marker: Pseudonymiser, reference: str | None = None) -> ErasureReceipt:
+    """Delete everything the restricted warehouse holds on the person with ``nik``.
+
+    Raises RuntimeError when the warehouse's pseudonyms were made with another
+    key (the rows could not be found by key). Derived tables are rebuilt by the
+    caller (``tppo privacy erase`` runs the build and publication right after).
+    """
+    nik = normalise_nik(nik)
+    problem = key_mismatch(con, pseudo)
+    if problem:
+        raise RuntimeError(problem)
+    nik_key = pseudo("nik", nik)
+    tables = raw_tables()
+    who = ("(nik_key = $key OR nik_clean = $nik "
+           "OR regexp_replace(coalesce(nik, ''), '[^0-9]', '', 'g') = $nik)")
+    found: set[str] = set()
+    for table, has_nik, has_passport in tables:
+        if has_nik and has_passport:
+            found |= {normalise_passport(r[0]) for r in con.execute(
+                f"SELECT DISTINCT no_paspor FROM raw.{table} WHERE {who} "
+                "AND no_paspor IS NOT NULL", {"key": nik_key, "nik": nik}).fetchall()}
+    passports = sorted(p for p in found if p)
+    passport_keys = [pseudo("paspor", p) for p in passports]
+    receipt = ErasureReceipt(uuid.uuid4().hex[:12], len(passports))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, has_nik, has_passport in tables:
+            conds, params = [], {}
+            if has_nik:
+                conds.append(who)
+                params.update({"key": nik_key, "nik": nik})
+            if has_passport and passport_keys:
+                conds.append("no_paspor_key IN (SELECT unnest($pkeys))")
+                params["pkeys"] = passport_keys
+            if not conds:
+                continue
+            n = con.execute(f"DELETE FROM raw.{table} WHERE {' OR '.join(conds)}",
+                            params).fetchall()[0][0]
+            if n:
+                receipt.rows_removed[f"raw.{table}"] = n
+        mention = ["regexp_replace(raw_text, '[^0-9]', '', 'g') LIKE '%' || $nik || '%'"]
+        mention += [f"regexp_replace(upper(raw_text), '[\\s.-]', '', 'g') LIKE '%{p}%'"
+                    for p in passports if re.fullmatch(r"[A-Z0-9]+", p)]
+        n = con.execute(
+            f"UPDATE meta.quarantine SET raw_text = NULL, reason = reason || ' {ERASED_NOTE}' "
+            f"WHERE raw_text IS NOT NULL AND ({' OR '.join(mention)})", {"nik": nik}
+        ).fetchall()[0][0]
+        if n:
+            receipt.rows_removed["meta.quarantine.raw_text"] = n
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        markers = [("nik", marker("nik", nik))] + [("paspor", marker("paspor", p))
+                                                   for p in passports]
+        con.executemany("INSERT INTO meta.erasures VALUES (?, ?, ?, ?)",
+                        [[receipt.request_id, kind, m, now] for kind, m in markers])
+        con.execute("INSERT INTO meta.erasure_requests VALUES (?, ?, ?, ?)",
+                    [receipt.request_id, reference, now, json.dumps(receipt.rows_removed)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return receipt
+
+
+def rotate_key(con: duckdb.DuckDBPyConnection, old: Pseudonymiser,
+               new: Pseudonymiser) -> dict[str, int]:
+    """Re-key every pseudonym in the raw tables from ``old`` to ``new``, in one transaction.
+
+    The validated identifiers (``nik_clean``, ``no_paspor``) are on the restricted
+    side, so every pseudonym can be recomputed. Returns rows re-keyed per table.
+    """
+    problem = key_mismatch(con, old)
+    if problem:
+        raise RuntimeError(problem)
+    done: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, has_nik, has_passport in raw_tables():
+            if not (has_nik or has_passport):
+                continue
+            if has_nik:
+                niks = [r[0] for r in con.execute(
+                    f"SELECT DISTINCT nik_clean FROM raw.{table} WHERE nik_clean IS NOT NULL"
+                ).fetchall()]
+                nik_map = pl.DataFrame({"nik_clean": niks,  # noqa: F841 (scanned by DuckDB)
+                                        "k": [new("nik", v) for v in niks]},
+                                       schema={"nik_clean": pl.Utf8, "k": pl.Utf8})
+                con.execute(f"UPDATE raw.{table} AS t SET nik_key = m.k FROM nik_map AS m "
+                            "WHERE t.nik_clean = m.nik_clean")
+            if has_passport:
+                raw = [r[0] for r in con.execute(
+                    f"SELECT DISTINCT no_paspor FROM raw.{table} WHERE no_paspor IS NOT NULL"
+                ).fetchall()]
+                pas_map = pl.DataFrame(  # noqa: F841 (scanned by DuckDB)
+                    {"no_paspor": raw, "k": [new("paspor", normalise_passport(v)) for v in raw]},
+                    schema={"no_paspor": pl.Utf8, "k": pl.Utf8})
+                con.execute(f"UPDATE raw.{table} AS t SET no_paspor_key = m.k FROM pas_map AS m "
+                            "WHERE t.no_paspor = m.no_paspor")
+            done[f"raw.{table}"] = con.execute(
+                f"UPDATE raw.{table} SET {KEY_VERSION} = ?", [new.version]).fetchall()[0][0]
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return done

@@ -1,0 +1,28 @@
+"""Messages about rejected files, safe for logs, the manifest and the run's output.
+
+A schema-drift message lists the columns a file has that the contract lacks.
+When an office sends a file without its header row, those "columns" are the
+first record: a NIK, a name, a birth date. Such a list is replaced by a count
+and a hint; a real drift (a renamed or added column) keeps its names.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNEXPECTED = re.compile(r"unexpected ([^;]*?)(?=(; |\. The file|$))")
+_COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+MAX_LISTED = 8
+
+
+def safe_rejection(message: str) -> str:
+    """``message`` with any list of unexpected columns that looks like data withheld."""
+
+    def replace(match: re.Match) -> str:
+        items = [i.strip() for i in match.group(1).split(",")]
+        if len(items) <= MAX_LISTED and all(_COLUMN_NAME.fullmatch(i) for i in items):
+            return match.group(0)
+        return (f"unexpected {len(items)} value(s) that are not column names (not shown: they "
+                "may be personal data; is the header row missing?)")
+
+    return _UNEXPECTED.sub(replace, message)
