@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 VENV := $(CURDIR)/.venv
 TPPO := $(VENV)/bin/tppo
 
-.PHONY: setup demo run test lint bench clean help
+.PHONY: setup system-deps demo run test lint bench clean help
 
 help:
 	@echo "make demo   generate synthetic feeds into TPPO_LANDING and run the nightly DAG once"
@@ -37,7 +37,18 @@ demo: setup
 run: setup
 	$(TPPO) run
 
-test: setup
+# The tests also drive Debian's chromium (the report as a browser shows it) and
+# PostgreSQL (the scheduler's metadata database). Installed once, when missing and
+# when we may (root); a no-op in a second or less afterwards.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium postgresql fonts-dejavu-core >/dev/null; \
+	  else echo "make test needs: apt-get install chromium postgresql (as root)"; exit 1; fi; \
+	fi
+
+test: setup system-deps
 	$(VENV)/bin/pytest
 
 lint: setup

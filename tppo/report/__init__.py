@@ -2,99 +2,99 @@
 
 Built from ``dashboard.duckdb`` only (aggregate marts, small cells already
 suppressed), so the page can be mailed or printed without exposing anyone.
-It needs no network: styles are inline and there are no external assets.
+It needs no network: styles are inline, the charts are inline SVG drawn with
+matplotlib, and there are no scripts or external assets. The same published
+data give the same bytes.
+
+Sections, in the order a head of office reads them: the month in four
+numbers; the 20 riskiest villages and what their score is made of; a treemap
+of risk across regencies and districts (no map tiles needed); monthly
+procedural vs suspected non-procedural departures per regency with the
+estimated ratio; the early-warning list (rule in ``early_warning``); Desa
+Binaan candidates and the designated villages before and after designation;
+the licensed recruiters' watchlist; feed quality.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 
 import duckdb
 
 from tppo.config import Paths
-
-TIER_LABEL = {"TINGGI": "Tinggi", "SEDANG": "Sedang", "RENDAH": "Rendah"}
-SUPPRESSED = "<span title='disamarkan: 1-4 orang'>≤4*</span>"
+from tppo.report import early_warning, sections
+from tppo.report.format import day, month_name
 
 CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem;color:#1f2933}
-h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2rem}
-p.meta{color:#52606d;margin-top:0}
-table{border-collapse:collapse;font-size:.85rem;margin-top:.5rem}
-th,td{border-bottom:1px solid #d9e2ec;padding:.3rem .6rem;text-align:left}
-th{background:#f0f4f8} td.n{text-align:right;font-variant-numeric:tabular-nums}
-.TINGGI{color:#fff;background:#c81e1e;padding:0 .4rem;border-radius:3px}
-.SEDANG{background:#f7c948;padding:0 .4rem;border-radius:3px}
-.RENDAH{background:#e4e7eb;padding:0 .4rem;border-radius:3px}
-.FAILED,.REJECTED,.ERROR{color:#c81e1e;font-weight:600} .WARNED{color:#b44d12}
-footer{margin-top:2rem;color:#7b8794;font-size:.8rem}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0;
+color:#1f2933;background:#fff}
+main{max-width:1180px;margin:0 auto;padding:1.2rem 1.5rem 3rem}
+h1{font-size:1.45rem;margin:0 0 .2rem} h2{font-size:1.15rem;margin:2.2rem 0 .3rem;
+border-bottom:2px solid #334e68;padding-bottom:.2rem} h3{font-size:1rem;margin:1.3rem 0 .3rem}
+p{margin:.3rem 0 .5rem;max-width:70rem;line-height:1.4} p.meta{color:#52606d;margin-top:0}
+nav{font-size:.85rem;margin:.5rem 0 1rem} nav a{margin-right:.9rem;color:#2f6fb0}
+.cards{display:flex;gap:.8rem;flex-wrap:wrap;margin:.8rem 0}
+.card{border:1px solid #d9e2ec;border-left:6px solid #9aa5b1;border-radius:4px;
+padding:.5rem .9rem;min-width:11rem} .card b{display:block;font-size:1.6rem}
+.card span{color:#52606d;font-size:.85rem} .card small{display:block;color:#7b8794}
+.card.TINGGI{border-left-color:#c81e1e} .card.SEDANG{border-left-color:#f7c948}
+.card.warn{border-left-color:#e8590c} .card.bad{border-left-color:#c81e1e;background:#fff5f5}
+table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1rem}
+table.wide{font-size:.72rem} table.wide th,table.wide td{padding:.2rem .35rem}
+.scroll{overflow-x:auto;max-width:100%}
+th,td{border-bottom:1px solid #d9e2ec;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f0f4f8} .n{text-align:right;font-variant-numeric:tabular-nums}
+td.none{color:#7b8794;font-style:italic}
+.tier{padding:0 .4rem;border-radius:3px;white-space:nowrap} .tier.TINGGI{color:#fff;
+background:#c81e1e} .tier.SEDANG{background:#f7c948} .tier.RENDAH{background:#e4e7eb}
+.sup{color:#7b8794;white-space:nowrap} .bad{color:#c81e1e;font-weight:600}
+.lic.DICABUT,.lic.DIBEKUKAN{color:#c81e1e;font-weight:600}
+p.rule{background:#fffbea;border-left:4px solid #f7c948;padding:.4rem .7rem}
+svg.chart{display:block;width:100%;height:auto;margin:.4rem 0}
+footer{margin-top:2.5rem;color:#52606d;font-size:.8rem;border-top:1px solid #d9e2ec;
+padding-top:.6rem}
 """
+TITLE = "Laporan Pagi TPPO &amp; PMI Nonprosedural — Provinsi Lampung"
+NAV = (("desa", "Desa berisiko"), ("peta", "Sebaran"), ("tren", "Tren keberangkatan"),
+       ("peringatan", "Peringatan dini"), ("binaan", "Desa Binaan"),
+       ("perekrut", "Perekrut"), ("kualitas", "Kualitas data"))
+TOP_VILLAGES = 20
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return SUPPRESSED
-    return html.escape(str(value))
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td class='n'>{c}</td>" if i in numeric else f"<td>{c}</td>"
-                         for i, c in enumerate(r)) + "</tr>"
-        for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = 20) -> str:
+def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VILLAGES) -> str:
     """The report's HTML from an open connection to the dashboards' copy."""
-    latest = con.execute("SELECT max(month) FROM marts.mart_village_risk").fetchall()[0][0]
-    parts = [f"<h1>Laporan Pagi TPPO &amp; PMI Nonprosedural — Lampung</h1>"
-             f"<p class='meta'>Tanggal proses: {run_date:%d-%m-%Y} · Bulan data terakhir: "
-             f"{latest:%m/%Y}</p>" if latest else
-             "<h1>Laporan Pagi TPPO &amp; PMI Nonprosedural — Lampung</h1>"
-             "<p class='meta'>Belum ada data.</p>"]
-    if latest:
-        rows = con.execute(
-            """SELECT risk_rank, village_name, district_name, regency_name, risk_score, risk_tier,
-                      suspected_nonprocedural_departures, passport_postponements, tppo_victims,
-                      interdicted_persons, nonprocedural_complaints, procedural_placements
-               FROM marts.mart_village_risk WHERE month = ? ORDER BY risk_rank LIMIT ?""",
-            [latest, top]).fetchall()
-        parts.append(f"<h2>{top} desa dengan risiko tertinggi ({latest:%m/%Y})</h2>")
-        parts.append(_table(
-            ["Peringkat", "Desa", "Kecamatan", "Kabupaten/Kota", "Skor risiko", "Tingkat",
-             "Dugaan berangkat nonprosedural", "Penundaan paspor", "Korban TPPO",
-             "Orang digagalkan", "Pengaduan nonprosedural", "Penempatan prosedural"],
-            [[_cell(r[0]), _cell(r[1]), _cell(r[2]), _cell(r[3]), f"{r[4]:.1f}",
-              f"<span class='{r[5]}'>{TIER_LABEL.get(r[5], r[5])}</span>",
-              *[_cell(v) for v in r[6:]]] for r in rows],
-            {0, 4, 6, 7, 8, 9, 10, 11}))
-    fq = con.execute(
-        """SELECT source, feed, count(*) AS files,
-                  count(*) FILTER (WHERE status = 'LOADED'),
-                  count(*) FILTER (WHERE status = 'DUPLICATE'),
-                  count(*) FILTER (WHERE status = 'REJECTED'),
-                  coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
-                  coalesce(sum(rows_quarantined), 0),
-                  count(*) FILTER (WHERE validation_result = 'WARNED'),
-                  count(*) FILTER (WHERE validation_result IN ('FAILED', 'ERROR'))
-           FROM marts.mart_feed_quality GROUP BY source, feed ORDER BY source, feed"""
-    ).fetchall()
-    parts.append("<h2>Kualitas data per sumber</h2>")
-    parts.append(_table(
-        ["Instansi", "Jenis data", "Berkas", "Dimuat", "Duplikat", "Ditolak", "Baris dibaca",
-         "Baris dimuat", "Baris dikarantina", "Berkas dengan peringatan", "Berkas gagal cek"],
-        [[html.escape(str(c)) for c in r] for r in fq], set(range(2, 11))))
-    parts.append("<footer>* Angka 1-4 disamarkan untuk melindungi identitas. Skor risiko 0-100: "
-                 "makin tinggi makin berisiko; komponen dan cara hitung dijelaskan di README "
-                 "proyek.</footer>")
+    per = sections.period(con, run_date)
+    parts = [f"<h1>{TITLE}</h1>"]
+    if per is None:
+        parts.append(f"<p class='meta'>Tanggal proses {day(run_date)} · Belum ada data.</p>")
+    else:
+        found = early_warning.alerts(con)
+        running = " (berjalan)" if per.partial else ""
+        parts += [
+            f"<p class='meta'>Tanggal proses {day(run_date)} · Bulan data terakhir "
+            f"{month_name(per.latest)}{running} · Kiriman data terakhir "
+            f"{day(per.last_delivery)}</p>",
+            "<nav>" + "".join(f"<a href='#{a}'>{label}</a>" for a, label in NAV) + "</nav>",
+            sections.summary(con, per, len(found)),
+            sections.riskiest(con, per, top),
+            sections.risk_map(con, per),
+            sections.regency_trends(con, per),
+            sections.alerts_section(found),
+            sections.desa_binaan(con, per),
+            sections.recruiters(con),
+        ]
+    parts.append(sections.feed_quality(con))
+    parts.append(
+        "<footer>* Angka 1-4 disamarkan (≤4*) untuk melindungi identitas; bila satu angka "
+        "dalam satu kelompok disamarkan, angka kecil lain ikut disamarkan agar jumlahnya tidak "
+        "membukanya. Sumber: salinan dasbor (dashboard.duckdb) hasil proses malam; data "
+        "perorangan tidak pernah masuk laporan ini. Cara hitung skor risiko dan aturan "
+        "peringatan dini dijelaskan di README proyek.</footer>")
     return (f"<!doctype html><html lang='id'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<title>Laporan Pagi TPPO Lampung {run_date:%Y-%m-%d}</title>"
-            f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
+            f"<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>")
 
 
 def write_report(p: Paths, run_date: dt.date) -> Path:

@@ -1,0 +1,177 @@
+"""A small, hand-made dashboards' copy, in the shape ``publish`` gives it.
+
+Eight villages in two regencies over six months (January-June 2025), with
+figures chosen so that each rule of the report has a case that must and one
+that must not show: a score jump, a count jump, a jump hidden under withheld
+months, small counts, a designated village. The file is written directly in
+the published form (a count of 1-4 is NULL with ``<count>_suppressed`` true,
+MARTS.md), so these tests pin the report to that interface and not to how
+publish chooses what to withhold; tests/bi checks the report on a real run's
+copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tppo.config import Paths
+from tppo.publish import COUNT_MEASURES, RECRUITER_COUNTS, RISK_COMPONENTS
+
+MONTHS = [dt.date(2025, m, 1) for m in range(1, 7)]
+LATEST = MONTHS[-1]
+RUN_DATE = dt.date(2025, 6, 21)
+VILLAGES = [  # code, name, district code, district, regency code, regency
+    ("1809050004", "WAYLAYAP", "1809050", "GEDONG TATAAN", "1809", "KABUPATEN PESAWARAN"),
+    ("1809050005", "BAGELEN", "1809050", "GEDONG TATAAN", "1809", "KABUPATEN PESAWARAN"),
+    ("1809060001", "KALIREJO", "1809060", "NEGERI KATON", "1809", "KABUPATEN PESAWARAN"),
+    ("1809060002", "PONCOREJO", "1809060", "NEGERI KATON", "1809", "KABUPATEN PESAWARAN"),
+    ("1810020003", "AMBARAWA", "1810020", "AMBARAWA", "1810", "KABUPATEN PRINGSEWU"),
+    ("1810020004", "SUMBERAGUNG", "1810020", "AMBARAWA", "1810", "KABUPATEN PRINGSEWU"),
+    ("1810030001", "PARDASUKA", "1810030", "PARDASUKA", "1810", "KABUPATEN PRINGSEWU"),
+    ("1810030002", "SIDODADI", "1810030", "PARDASUKA", "1810", "KABUPATEN PRINGSEWU"),
+]
+# Monthly risk scores, January to June.
+SCORES = {
+    "WAYLAYAP": [10.0, 20.0, 30.0, 50.0, 60.0, 87.5],   # +27.5 in June: score jump
+    "KALIREJO": [30.0, 35.0, 38.0, 39.0, 40.0, 42.25],  # +2.25, but a count jump
+    "PONCOREJO": [15.0, 16.0, 18.0, 20.0, 21.0, 30.9],  # +9.9: just under the rule
+    "AMBARAWA": [5.0, 5.0, 6.0, 6.0, 7.0, 12.0],
+}
+WAYLAYAP_COMPONENTS = [30.0, 20.0, 15.0, 12.5, 10.0, 0.0, 0.0]
+# Monthly counts that differ from zero: (village, measure) -> six months.
+COUNTS = {
+    ("WAYLAYAP", "suspected_nonprocedural_departures"): [0, 0, 0, 0, 0, 3],
+    ("BAGELEN", "suspected_nonprocedural_departures"): [0, 0, 0, 0, 0, 2],
+    ("KALIREJO", "suspected_nonprocedural_departures"): [2, 0, 3, 0, 1, 12],
+    ("PONCOREJO", "tppo_victims"): [3, 3, 3, 3, 3, 7],  # baseline counted as 4: 7 < 8
+    ("WAYLAYAP", "tppo_victims"): [0, 0, 0, 0, 0, 6],
+}
+REGENCIES = [("1809", "KABUPATEN PESAWARAN"), ("1810", "KABUPATEN PRINGSEWU"),
+             ("1871", "KOTA BANDAR LAMPUNG")]
+# June: (procedural placements, suspected non-procedural departures) per regency.
+REGENCY_JUNE = {"1809": (2, 17), "1810": (20, 5), "1871": (3, 40)}
+
+
+def _create(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str],
+            rows: list[tuple], counts: tuple[str, ...] = ()) -> None:
+    """A published table: each of ``counts`` from 1 to 4 withheld as NULL, flagged."""
+    con.execute(f"CREATE TABLE raw_{name} ("
+                + ", ".join(f"{c} {t}" for c, t in columns.items()) + ")")
+    con.executemany(f"INSERT INTO raw_{name} VALUES ({', '.join('?' * len(columns))})", rows)
+    shown = ", ".join(
+        f"CASE WHEN {c} BETWEEN 1 AND 4 THEN NULL ELSE {c} END AS {c}, "
+        f"coalesce({c} BETWEEN 1 AND 4, false) AS {c}_suppressed" if c in counts else c
+        for c in columns)
+    con.execute(f"CREATE TABLE marts.{name} AS SELECT {shown} FROM raw_{name}")
+    con.execute(f"DROP TABLE raw_{name}")
+
+
+def _village_rows() -> list[tuple]:
+    rows = []
+    for i, month in enumerate(MONTHS):
+        scores = {name: series[i] for name, series in SCORES.items()}
+        ranked = sorted(VILLAGES, key=lambda v: (-scores.get(v[1], 0.0), v[0]))
+        for v in VILLAGES:
+            score = scores.get(v[1], 0.0)
+            counts = [COUNTS.get((v[1], m), [0] * 6)[i] for m in COUNT_MEASURES]
+            parts = (WAYLAYAP_COMPONENTS if v[1] == "WAYLAYAP" and month == LATEST
+                     else [score, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+            tier = "TINGGI" if score >= 40 else "SEDANG" if score >= 15 else "RENDAH"
+            rows.append((*v, month, *counts, *parts, score, ranked.index(v) + 1, tier))
+    return rows
+
+
+def build_dashboard(path: Path) -> None:
+    """The five marts of the dashboards' copy, hand-filled."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    place = {c: "VARCHAR" for c in ("village_code", "village_name", "district_code",
+                                    "district_name", "regency_code", "regency_name")}
+    counts = {m: "INTEGER" for m in COUNT_MEASURES}
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA marts")
+        _create(con, "mart_village_risk", {
+            **place, "month": "DATE", **counts, **{c: "DOUBLE" for c in RISK_COMPONENTS},
+            "risk_score": "DOUBLE", "risk_rank": "INTEGER", "risk_tier": "VARCHAR"},
+            _village_rows(), COUNT_MEASURES)
+        regency_rows = []
+        for code, name in REGENCIES:
+            for month in MONTHS:
+                proc, susp = REGENCY_JUNE[code] if month == LATEST else (10, 5)
+                values = {m: 0 for m in COUNT_MEASURES}
+                values.update(procedural_placements=proc, suspected_nonprocedural_departures=susp)
+                regency_rows.append((code, name, month, *values.values(), susp / proc))
+        _create(con, "mart_regency_month", {
+            "regency_code": "VARCHAR", "regency_name": "VARCHAR", "month": "DATE", **counts,
+            "estimated_nonprocedural_ratio": "DOUBLE"}, regency_rows, COUNT_MEASURES)
+        con.execute("UPDATE marts.mart_regency_month SET estimated_nonprocedural_ratio = NULL "
+                    "WHERE procedural_placements_suppressed "
+                    "OR suspected_nonprocedural_departures_suppressed")  # as publish does
+        evidence = [m for m in COUNT_MEASURES if m not in ("passport_applications",
+                                                           "active_foreign_permits")]
+        candidates = []
+        for rank, v in enumerate(sorted(VILLAGES, key=lambda v: -SCORES.get(v[1], [0.0])[-1])):
+            totals = {m: sum(COUNTS.get((v[1], m), [0])) for m in evidence}
+            designated = v[1] == "WAYLAYAP"
+            series = SCORES.get(v[1], [0.0] * 6)
+            candidates.append((
+                *v, rank + 1, sum(series) / 6, designated,
+                "DESA_BINAAN_IMIGRASI" if designated else None,
+                dt.date(2025, 4, 10) if designated else None, 6, series[-1], rank + 1,
+                "TINGGI" if series[-1] >= 40 else "RENDAH", *totals.values()))
+        _create(con, "mart_desa_binaan_candidates", {
+            **place, "candidate_rank": "INTEGER", "candidate_score": "DOUBLE",
+            "is_designated": "BOOLEAN", "designated_program": "VARCHAR", "designated_on": "DATE",
+            "months_covered": "INTEGER", "latest_risk_score": "DOUBLE",
+            "latest_risk_rank": "INTEGER", "latest_risk_tier": "VARCHAR",
+            **{m: "INTEGER" for m in evidence}}, candidates, COUNT_MEASURES)
+        _create(con, "mart_recruiter_watchlist", {
+            "recruiter_key": "VARCHAR", "recruiter_type": "VARCHAR", "agency_id": "VARCHAR",
+            "recruiter_name": "VARCHAR", "licence_status": "VARCHAR",
+            "licence_status_date": "DATE", "is_in_latest_register": "BOOLEAN",
+            "villages_reached": "INTEGER", "placements": "INTEGER", "linked_complaints": "INTEGER",
+            "victims": "INTEGER", "interdictions": "INTEGER", "tppo_cases": "INTEGER",
+            "first_seen_date": "DATE", "last_seen_date": "DATE"}, [
+            ("P-P3MI-1", "LICENSED_P3MI", "P3MI-1", "PT MAJU JAYA", "AKTIF", dt.date(2020, 1, 1),
+             True, 12, 140, 9, 2, 0, 0, dt.date(2024, 1, 1), dt.date(2025, 6, 18)),
+            ("P-P3MI-2", "LICENSED_P3MI", "P3MI-2", "PT SURAM ABADI", "DICABUT",
+             dt.date(2025, 3, 1), False, 4, 30, 0, 6, 0, 0, dt.date(2024, 1, 1),
+             dt.date(2025, 3, 1)),
+            ("P-P3MI-3", "LICENSED_P3MI", "P3MI-3", "PT TENANG", "AKTIF", dt.date(2021, 1, 1),
+             True, 1, 5, 0, 0, 0, 0, dt.date(2024, 1, 1), dt.date(2025, 6, 1)),
+        ], RECRUITER_COUNTS)
+        _create(con, "mart_feed_quality", {
+            "source": "VARCHAR", "feed": "VARCHAR", "file_name": "VARCHAR",
+            "delivery_date": "DATE", "sha256": "VARCHAR", "status": "VARCHAR",
+            "rows_read": "INTEGER", "rows_loaded": "INTEGER", "rows_quarantined": "INTEGER",
+            "validation_result": "VARCHAR", "loaded_at": "TIMESTAMP",
+            "failed_critical_expectations": "INTEGER", "failed_warning_expectations": "INTEGER"}, [
+            ("imigrasi", "paspor", "imigrasi/paspor/2025-06-20/a.csv", dt.date(2025, 6, 20), "a",
+             "LOADED", 1200, 1187, 13, "WARNED", dt.datetime(2025, 6, 21, 1), 0, 1),
+            ("imigrasi", "paspor", "imigrasi/paspor/2025-06-20/a_copy.csv", dt.date(2025, 6, 20),
+             "a", "DUPLICATE", 0, 0, 0, None, None, 0, 0),
+            ("imigrasi", "perlintasan", "imigrasi/perlintasan/2025-06-19/rusak.csv",
+             dt.date(2025, 6, 19), "b", "REJECTED", 50, 0, 0, "FAILED", None, 2, 0),
+        ])
+
+
+@dataclass(frozen=True)
+class Published:
+    paths: Paths
+    html: str
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory) -> Published:
+    """The hand-made dashboards' copy, and the report rendered from it."""
+    from tppo.report import write_report
+
+    root = tmp_path_factory.mktemp("report")
+    p = Paths(landing=root / "landing", home=root / "home")
+    build_dashboard(p.dashboard)
+    page = write_report(p, RUN_DATE)
+    return Published(p, page.read_text(encoding="utf-8"))
