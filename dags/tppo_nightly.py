@@ -20,9 +20,12 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, dag, task
+from airflow.sdk.definitions.callback import SyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 from airflow.sdk.exceptions import AirflowFailException
 
 from ingest.feeds import FEEDS as FEED_DECLARATIONS
+from tppo.alerts import deadline_minutes
 
 FEEDS = tuple(f.name for f in FEED_DECLARATIONS)
 POOL = "duckdb_writer"
@@ -37,12 +40,14 @@ PUBLISHED = [Asset(name=f"tppo.{f}.{t}", uri=f"file:///tppo/{f}/marts/{t}")
 
 
 def _step(label: str, batch_id: str, fn, *args):
-    """Call a pipeline step; a data problem fails the task without retrying."""
+    """Call a pipeline step; a data problem or a missing or unsafe secret fails the
+    task without retrying (retrying cannot fix either)."""
     from tppo.pipeline import DataProblem, record_failure
+    from tppo.pseudonym import KeyProblem
 
     try:
         return fn(*args)
-    except DataProblem as exc:
+    except (DataProblem, KeyProblem) as exc:
         record_failure(batch_id, label, str(exc))
         raise AirflowFailException(str(exc)) from exc
 
@@ -55,11 +60,23 @@ def _run(context) -> tuple[str, object]:
 
 @dag(
     dag_id="tppo_nightly",
-    schedule="0 1 * * *",
+    # 01:00 WIB. TPPO_NIGHTLY_SCHEDULE exists for tests/scheduler only (a cron that
+    # fires within a minute); production never sets it.
+    schedule=os.environ.get("TPPO_NIGHTLY_SCHEDULE", "0 1 * * *"),
     start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Jakarta"),
     catchup=False,
     max_active_runs=1,
-    dagrun_timeout=timedelta(hours=5),
+    # A late run still finishes (the alert below tells people); the next night waits.
+    dagrun_timeout=timedelta(hours=22),
+    # Not finished by 06:00 WIB (five hours after the 01:00 start): alert. The
+    # scheduler watches deadlines; an in-process run (`tppo run`, dag.test()) has
+    # no scheduler, and dag.test() cannot store a deadline, so it runs without.
+    deadline=None if os.environ.get("TPPO_RUN_MODE") == "in-process" else DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=timedelta(minutes=deadline_minutes()),
+        callback=SyncCallback("tppo.alerts.run_not_finished"),
+        name="morning_report_late",
+    ),
     tags=["tppo", "nightly", "lampung"],
     doc_md=__doc__,
     default_args={

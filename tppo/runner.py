@@ -40,6 +40,7 @@ def airflow_env(p: Paths) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(p.logs / "airflow"),
         "AIRFLOW__API__HOST": "127.0.0.1",
         "GX_ANALYTICS_ENABLED": "false",
+        "TPPO_RUN_MODE": "in-process",
         "DO_NOT_TRACK": "1",
         "TPPO_HOME": str(p.home),
         "TPPO_LANDING": str(p.landing),

@@ -64,3 +64,12 @@ def test_dag_file_has_no_heavy_imports_at_module_level():
     out = subprocess.run([sys.executable, "-c", code, str(DAGS_DIR / "tppo_nightly.py")],
                          capture_output=True, text=True, check=True, cwd=REPO)
     assert "HEAVY=\n" in out.stdout + "\n"
+
+
+def test_a_run_not_finished_by_six_wib_raises_the_late_alert(dagbag):
+    dag = dagbag.dags["tppo_nightly"]
+    deadlines = dag.deadline if isinstance(dag.deadline, list) else [dag.deadline]
+    (alert,) = [d for d in deadlines if d is not None]
+    assert alert.interval.total_seconds() == 5 * 3600  # 01:00 start + 5 h = 06:00 WIB
+    assert "run_not_finished" in str(alert.callback.path if hasattr(alert.callback, "path")
+                                     else alert.callback)
