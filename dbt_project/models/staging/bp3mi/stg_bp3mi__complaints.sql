@@ -18,21 +18,8 @@ final as (
         indikasi_tppo = 'Y' as is_tppo_indicated,
         id_p3mi as agency_id,
         nama_perekrut as recruiter_name_text,
-        nik_status,
-        nik_key,
-        nik_district,
-        {{ nik_block() }} as nik_block,
-        nama as person_name,
-        tgl_lahir_date as birth_date,
-        jenis_kelamin as sex,
-        desa,
-        kecamatan,
-        kabupaten,
-        _file_sha256,
-        _file_name,
-        _delivery_date,
-        _is_revisi,
-        _row_number
+        {{ person_columns() }},
+        {{ lineage_columns() }}
     from latest
 )
 

@@ -18,17 +18,8 @@ final as (
         berlaku_sampai_date as valid_until_date,
         status as permit_status,
         penjamin as sponsor_name,
-        nama as person_name,
-        tgl_lahir_date as birth_date,
-        jenis_kelamin as sex,
-        desa,
-        kecamatan,
-        kabupaten,
-        _file_sha256,
-        _file_name,
-        _delivery_date,
-        _is_revisi,
-        _row_number
+        {{ person_columns(nik=false) }},
+        {{ lineage_columns() }}
     from latest
 )
 

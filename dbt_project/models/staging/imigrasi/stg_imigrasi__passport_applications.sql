@@ -19,22 +19,8 @@ final as (
         tujuan_permohonan as travel_purpose,
         negara_tujuan_iso3 as destination_country,
         alasan_penundaan as postponement_reason,
-        nik_status,
-        nik_key,
-        nik_district,
-        {{ nik_block() }} as nik_block,
-        no_paspor_key as passport_key,
-        nama as person_name,
-        tgl_lahir_date as birth_date,
-        jenis_kelamin as sex,
-        desa,
-        kecamatan,
-        kabupaten,
-        _file_sha256,
-        _file_name,
-        _delivery_date,
-        _is_revisi,
-        _row_number
+        {{ person_columns(passport=true) }},
+        {{ lineage_columns() }}
     from latest
 )
 

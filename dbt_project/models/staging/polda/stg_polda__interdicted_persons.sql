@@ -14,20 +14,8 @@ final as (
         source.id_penggagalan || '#' || source._person_index as interdicted_person_id,
         source.id_penggagalan as interdiction_id,
         source._person_index as person_index,
-        source.nik_status,
-        source.nik_key,
-        source.nik_district,
-        {{ nik_block(prefix='source.') }} as nik_block,
-        source.nama as person_name,
-        source.tgl_lahir_date as birth_date,
-        source.jenis_kelamin as sex,
-        source.desa,
-        source.kecamatan,
-        source.kabupaten,
-        source._file_sha256,
-        source._file_name,
-        source._delivery_date,
-        source._row_number
+        {{ person_columns(prefix='source.') }},
+        {{ lineage_columns(prefix='source.', revisi=false) }}
     from source
     inner join interdictions
         on source.id_penggagalan = interdictions.interdiction_id

@@ -14,21 +14,8 @@ final as (
         source.nomor_lp as case_id,
         source._person_index as party_index,
         source.peran as party_role,
-        source.nik_status,
-        source.nik_key,
-        source.nik_district,
-        {{ nik_block(prefix='source.') }} as nik_block,
-        source.nama as person_name,
-        source.alias as person_alias,
-        source.tgl_lahir_date as birth_date,
-        source.jenis_kelamin as sex,
-        source.desa,
-        source.kecamatan,
-        source.kabupaten,
-        source._file_sha256,
-        source._file_name,
-        source._delivery_date,
-        source._row_number
+        {{ person_columns(prefix='source.', alias=true) }},
+        {{ lineage_columns(prefix='source.', revisi=false) }}
     from source
     inner join cases
         on source.nomor_lp = cases.case_id
