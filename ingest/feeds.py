@@ -283,16 +283,6 @@ FEEDS: tuple[Feed, ...] = (
 FEEDS_BY_NAME: dict[str, Feed] = {f.name: f for f in FEEDS}
 SOURCES: tuple[str, ...] = ("imigrasi", "bp3mi", "polda")
 
-LINEAGE_COLUMNS: tuple[str, ...] = (
-    "_file_sha256",
-    "_file_name",
-    "_delivery_date",
-    "_is_revisi",
-    "_row_number",
-    "_batch_id",
-)
-
-
 def feed(name: str) -> Feed:
     """The feed called ``name`` (``paspor``, ``kasus_tppo``...), or a clear error."""
     try:

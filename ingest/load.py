@@ -234,7 +234,7 @@ def _withhold(typed: pl.DataFrame, erased: ErasureRegister, quarantine: list[tup
     return typed.filter(~hit)
 
 
-def _raw_line(df: pl.DataFrame, feed: Feed) -> pl.Expr:
+def _raw_line(feed: Feed) -> pl.Expr:
     return pl.concat_str([pl.col(c).fill_null("") for c in feed.columns], separator=";")
 
 
@@ -302,7 +302,7 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
             typed = _withhold(typed, erased, quarantine, outcomes, batch_id, feed)
         bad = typed.filter(pl.col("_reject_reason").is_not_null())
         batch = typed.filter(pl.col("_reject_reason").is_null())
-        for r in bad.with_columns(_raw_line(bad, feed).alias("_raw")).iter_rows(named=True):
+        for r in bad.with_columns(_raw_line(feed).alias("_raw")).iter_rows(named=True):
             quarantine.append((batch_id, feed.source, feed.name, r["_file_name"],
                                r["_file_sha256"], r["_line_number"], r["_row_number"],
                                r["_reject_field"], r["_reject_reason"], r["_raw"]))

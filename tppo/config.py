@@ -16,7 +16,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DAGS_DIR = REPO_ROOT / "dags"
 REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DAG_ID = "tppo_nightly"
 WRITER_POOL = "duckdb_writer"
 

@@ -331,6 +331,12 @@ class Deliverer:
             text = f'{text} (DEPAN "TOKO {rnd.choice(("BERKAH", "MAJU", "SARI"))}")'
         return text
 
+    def bp3mi_person(self, pid: int, place: tuple[str, str, str]) -> list:
+        """The person cells of a SISKOP2MI row (nik .. kabupaten): NIKs sometimes in
+        numeric cells, names often with BIN/BINTI, birth dates as Excel dates."""
+        return [self.nik(pid, numeric=True), self.name(pid, 1.5),
+                self.xlsx_date(self.birth(pid)), self.p_sex[pid], *place]
+
     def name(self, pid: int, bin_rate: float = 1.0, title_case: bool = False) -> str:
         return self.typist.name(
             self.p_name[pid],
@@ -588,16 +594,10 @@ class Deliverer:
             if not versions:
                 continue
             pid = pl["person"][i]
-            desa, kec, kab = self.place(pid)
+            place = self.place(pid)
             head = [
                 pl["id"][i],
-                self.nik(pid, numeric=True),
-                self.name(pid, 1.5),
-                self.xlsx_date(self.birth(pid)),
-                self.p_sex[pid],
-                desa,
-                kec,
-                kab,
+                *self.bp3mi_person(pid, place),
                 self.typist.country(pl["dest"][i]),
                 pl["jabatan"][i],
                 pl["sektor"][i],
@@ -622,7 +622,7 @@ class Deliverer:
             if not self.in_window(day):
                 continue
             pid = cp["person"][i]
-            desa, kec, kab = self.place(pid)
+            place = self.place(pid)
             r = cp["recruiter"][i]
             perekrut = ""
             if r >= 0:
@@ -631,13 +631,7 @@ class Deliverer:
             row = [
                 cp["id"][i],
                 self.xlsx_date(self.date(cp["day"][i])),
-                self.nik(pid, numeric=True),
-                self.name(pid, 1.5),
-                self.xlsx_date(self.birth(pid)),
-                self.p_sex[pid],
-                desa,
-                kec,
-                kab,
+                *self.bp3mi_person(pid, place),
                 self.typist.country(cp["dest"][i]),
                 cp["kind"][i],
                 cp["status"][i],
