@@ -23,6 +23,11 @@ import polars as pl
 
 from tppo.config import Paths
 
+
+def sql_literal(value: object) -> str:
+    """A string (or path) as a quoted SQL literal: single quotes doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
+
 # The public interface of ../shared/MARTS.md: the minimum columns per mart.
 MART_CONTRACT: dict[str, tuple[str, ...]] = {
     "mart_village_risk": (
@@ -258,8 +263,8 @@ def _build(p: Paths, name: str, fill) -> Path:
         leftover.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{p.warehouse}' AS wh (READ_ONLY)")
-        con.execute(f"ATTACH '{tmp}' AS out")
+        con.execute(f"ATTACH {sql_literal(p.warehouse)} AS wh (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(tmp)} AS out")
         con.execute("CREATE SCHEMA out.marts")
         fill(con)
         con.execute("CHECKPOINT out")
@@ -284,7 +289,7 @@ def publish(p: Paths) -> dict:
     """Publish both reader files if the marts changed; return what was done."""
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{p.warehouse}' AS wh (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(p.warehouse)} AS wh (READ_ONLY)")
         current = fingerprint(con, "wh")
     finally:
         con.close()

@@ -176,8 +176,10 @@ def compact(warehouse: Path) -> None:
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        con.execute(f"ATTACH '{warehouse}' AS src (READ_ONLY)")
-        con.execute(f"ATTACH '{tmp}' AS dst")
+        from tppo.publish import sql_literal
+
+        con.execute(f"ATTACH {sql_literal(warehouse)} AS src (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(tmp)} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
         con.execute("CHECKPOINT dst")
         con.execute("DETACH dst")
