@@ -33,7 +33,7 @@ from tppo.pseudonym import Pseudonymiser
 if TYPE_CHECKING:
     from tppo.privacy.erasure import ErasureRegister
 
-DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_DIR = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII only: \d takes any script
 
 
 def sha256_of(path: Path) -> str:

@@ -284,3 +284,12 @@ def test_truncated_file_with_an_unclosed_quote_reconciles(tmp_path, con):
     assert (out.rows_read, out.rows_loaded, out.rows_quarantined) == (3, 2, 1)
     (reason,) = con.execute("SELECT reason FROM meta.quarantine").fetchall()[0]
     assert "unclosed quote or truncated line" in reason
+
+
+def test_date_folder_with_non_ascii_digits_is_rejected(tmp_path, con):
+    landing = tmp_path / "landing"
+    name = "imigrasi/paspor/\u0662\u0660\u0662\u0665-03-05/a.csv"
+    write_csv(landing / name, PASPOR_HEADER, [paspor_row("P1")])
+    discover(con, landing, DAY, "b1")
+    status, *_, message = _deliveries(con)[name]
+    assert status == "REJECTED" and "is not YYYY-MM-DD" in message

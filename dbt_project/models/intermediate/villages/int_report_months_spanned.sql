@@ -1,8 +1,9 @@
 -- The months the marts cover: from the month of the earliest to the month of the latest
--- delivery date in the manifest (files still PENDING excluded), one row per month.
+-- delivery date in the manifest (LOADED and DUPLICATE files only: PENDING and REJECTED
+-- files never widen the window), one row per month.
 with deliveries as (
     select delivery_date from {{ ref('stg_meta__deliveries') }}
-    where status <> 'PENDING'
+    where status in ('LOADED', 'DUPLICATE')  -- a REJECTED file's date may be unknown (1970-01-01)
 ),
 
 bounds as (
