@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,8 +63,46 @@ def _frame(records: list[list], columns, typed: dict[str, pl.DataType]) -> pl.Da
     return pl.DataFrame(records, schema=schema, orient="row")
 
 
-def check_columns(feed_name: str, expected: tuple[str, ...], found: list[str], what: str) -> None:
-    """Schema drift check: raise naming the missing and unexpected columns."""
+_COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+MAX_LISTED = 8
+
+
+def _positions(found: list[str], items: list[str]) -> str:
+    """1-based positions of ``items`` in ``found`` as ranges, e.g. ``1..12, 15``."""
+    pos = sorted({i + 1 for i, c in enumerate(found) if c in set(items)})
+    parts: list[str] = []
+    start = prev = None
+    for p in [*pos, None]:
+        if p is not None and prev is not None and p == prev + 1:
+            prev = p
+            continue
+        if start is not None:
+            parts.append(str(start) if start == prev else f"{start}..{prev}")
+        start = prev = p
+    return ", ".join(parts)
+
+
+def _describe(found: list[str], items: list[str], positional: bool) -> str:
+    """Names of ``items`` if they look like column names, else only where they are.
+
+    A delivered header is data until proven otherwise: a file without its header
+    line puts its first record (NIK, name, birth date) here, so values that do
+    not look like column names are never echoed.
+    """
+    if len(items) <= MAX_LISTED and all(_COLUMN_NAME.fullmatch(i) for i in items):
+        return ", ".join(items)
+    where = f" at column numbers {_positions(found, items)}" if positional else ""
+    return (f"{len(items)} column(s) not in the contract{where} (names not shown: they "
+            "may be personal data; header row missing? the file seems to have no header line)")
+
+
+def check_columns(feed_name: str, expected: tuple[str, ...], found: list[str], what: str,
+                  file_name: str | None = None, positional: bool = True) -> None:
+    """Schema drift check: raise naming the missing and unexpected columns.
+
+    Only contract column names and names that look like column names are
+    listed; anything else is described by count and position.
+    """
     missing = [c for c in expected if c not in found]
     added = [c for c in found if c not in expected]
     dupes = sorted({c for c in found if found.count(c) > 1})
@@ -72,12 +111,13 @@ def check_columns(feed_name: str, expected: tuple[str, ...], found: list[str], w
         if missing:
             parts.append("missing " + ", ".join(missing))
         if added:
-            parts.append("unexpected " + ", ".join(added))
+            parts.append("unexpected " + _describe(found, added, positional))
         if dupes:
-            parts.append("repeated " + ", ".join(dupes))
+            parts.append("repeated " + _describe(found, dupes, positional))
+        where = f" of {file_name}" if file_name else ""
         raise FileRejected(
-            f"schema drift in {feed_name} {what}: {'; '.join(parts)}. The file was not loaded. "
-            "Ask the agency to re-send it with the agreed columns, or, if the contract "
+            f"schema drift in {feed_name} {what}{where}: {'; '.join(parts)}. The file was not "
+            "loaded. Ask the agency to re-send it with the agreed columns, or, if the contract "
             "changed, update ingest/feeds.py and the dbt sources together."
         )
 
@@ -111,7 +151,7 @@ def read_csv(feed: Feed, path: Path) -> ReadResult:
         raise FileRejected(
             "the file is empty (no header row); ask the office to re-send it") from None
     found = [normalise_header(h) for h in header]
-    check_columns(feed.name, feed.columns, found, "header")
+    check_columns(feed.name, feed.columns, found, "header line 1", path.name)
     order = [found.index(c) for c in feed.columns]
     width = len(found)
     records: list[list[str | int]] = []
@@ -198,8 +238,43 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+# Limits checked before an XLSX is opened (a "zip bomb" holds a tiny file that
+# inflates to gigabytes): total inflated size, and the inflation ratio of any
+# member bigger than XLSX_RATIO_FLOOR. Cells longer than Excel's own limit reject
+# the file.
+XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FLOOR = 1024 * 1024
+XLSX_MAX_CELL = 32_767
+
+
+def check_xlsx_archive(path: Path) -> None:
+    """Reject ``path`` if it is not a zip or would inflate beyond the limits."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileRejected(
+            f"{path.name} is not a readable XLSX workbook (not a zip archive: {exc}); "
+            "ask BP3MI to re-export it") from exc
+    total = sum(m.file_size for m in members)
+    if total > XLSX_MAX_UNCOMPRESSED:
+        raise FileRejected(
+            f"{path.name} would inflate to {total} bytes, over the limit of "
+            f"{XLSX_MAX_UNCOMPRESSED} bytes (a damaged or malicious workbook); the file "
+            "was not read. Ask BP3MI to re-export it")
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > XLSX_RATIO_FLOOR and ratio > XLSX_MAX_RATIO:
+            raise FileRejected(
+                f"{path.name}: member {m.filename} inflates {ratio:.0f} times "
+                f"(limit {XLSX_MAX_RATIO}) to {m.file_size} bytes (a damaged or malicious "
+                "workbook); the file was not read. Ask BP3MI to re-export it")
+
+
 def read_xlsx(feed: Feed, path: Path, sheet: str = "Data") -> ReadResult:
     """XLSX with title rows above the header on sheet ``Data``; cells read as text."""
+    check_xlsx_archive(path)
     try:
         book = fastexcel.read_excel(path)
     except Exception as exc:
@@ -225,9 +300,17 @@ def read_xlsx(feed: Feed, path: Path, sheet: str = "Data") -> ReadResult:
     data = book.load_sheet(sheet, header_row=header_idx, dtypes="string").to_polars()
     found = [normalise_header(c) for c in data.columns]
     found_clean = [c for c in found if not c.startswith("__unnamed")]
-    check_columns(feed.name, feed.columns, found_clean, "header")
+    check_columns(feed.name, feed.columns, found_clean, f"header (sheet row {header_idx + 1})",
+                  path.name)
     data.columns = found
     data = data.select(feed.columns)
+    longest = data.select(pl.max_horizontal(
+        [pl.col(c).str.len_chars().max() for c in feed.columns])).item()
+    if longest is not None and longest > XLSX_MAX_CELL:
+        raise FileRejected(
+            f"{path.name}: a cell on sheet {sheet!r} holds {longest} characters, over "
+            f"Excel's limit of {XLSX_MAX_CELL}; the file was not loaded. Ask BP3MI to "
+            "re-export it")
     first_sheet_row = header_idx + 2  # 1-based sheet row of the first data row
     data = data.with_columns(
         (pl.int_range(0, pl.len(), dtype=pl.Int32) + first_sheet_row).alias("_line_number")
@@ -273,6 +356,11 @@ def read_jsonl(feed: Feed, path: Path) -> ReadResult:
         row_number += 1
         try:
             obj = json.loads(line)
+        except RecursionError:
+            rejects.append(Reject(line_number, row_number, None,
+                                  "JSON nested too deeply (deeper than the parser's recursion "
+                                  f"limit of about {sys.getrecursionlimit()} levels)", line))
+            continue
         except json.JSONDecodeError as exc:
             rejects.append(Reject(line_number, row_number, None,
                                   f"malformed JSON ({exc.msg} at column {exc.colno}); "
@@ -301,10 +389,11 @@ def read_jsonl(feed: Feed, path: Path) -> ReadResult:
                     + [row_number]
                 )
     if parents:
-        check_columns(feed.name, tuple(sorted(expected)), sorted(seen_keys), "fields")
+        check_columns(feed.name, tuple(sorted(expected)), sorted(seen_keys), "fields",
+                      path.name, positional=False)
     if child and seen_child_keys:
         check_columns(feed.name, child.columns, sorted(seen_child_keys),
-                      f"{child.array_field} fields")
+                      f"{child.array_field} fields", path.name, positional=False)
     children = None
     if child:
         children = _frame(kids, [*feed.key, "_person_index", *child.columns, "_row_number"],

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import re
 
-_UNEXPECTED = re.compile(r"unexpected ([^;]*?)(?=(; |\. The file|$))")
+# A list runs to the next part of the message, not to the next ";": a delivered
+# value may be a quoted field holding ";" (``"SITI; AMINAH"``).
+_UNEXPECTED = re.compile(
+    r"(unexpected|repeated) (.*?)(?=(; (?:missing|unexpected|repeated) |\. The file|$))",
+    re.DOTALL)
+_ALREADY_SAFE = re.compile(r"[0-9]+ column\(s\) not in the contract( at column numbers [0-9., ]+)?"
+                           r" \(names not shown[^()]*\)")
 _COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 MAX_LISTED = 8
 
@@ -19,10 +25,13 @@ def safe_rejection(message: str) -> str:
     """``message`` with any list of unexpected columns that looks like data withheld."""
 
     def replace(match: re.Match) -> str:
-        items = [i.strip() for i in match.group(1).split(",")]
+        kind, listed = match.group(1), match.group(2)
+        if _ALREADY_SAFE.fullmatch(listed):
+            return match.group(0)
+        items = [i.strip() for i in listed.split(",")]
         if len(items) <= MAX_LISTED and all(_COLUMN_NAME.fullmatch(i) for i in items):
             return match.group(0)
-        return (f"unexpected {len(items)} value(s) that are not column names (not shown: they "
+        return (f"{kind} {len(items)} value(s) that are not column names (not shown: they "
                 "may be personal data; is the header row missing?)")
 
     return _UNEXPECTED.sub(replace, message)
