@@ -82,6 +82,11 @@ def _positions(found: list[str], items: list[str]) -> str:
     return ", ".join(parts)
 
 
+def are_column_names(items: list[str]) -> bool:
+    """True if ``items`` are few and all look like column names (safe to echo)."""
+    return len(items) <= MAX_LISTED and all(_COLUMN_NAME.fullmatch(i) for i in items)
+
+
 def _describe(found: list[str], items: list[str], positional: bool) -> str:
     """Names of ``items`` if they look like column names, else only where they are.
 
@@ -89,7 +94,7 @@ def _describe(found: list[str], items: list[str], positional: bool) -> str:
     line puts its first record (NIK, name, birth date) here, so values that do
     not look like column names are never echoed.
     """
-    if len(items) <= MAX_LISTED and all(_COLUMN_NAME.fullmatch(i) for i in items):
+    if are_column_names(items):
         return ", ".join(items)
     where = f" at column numbers {_positions(found, items)}" if positional else ""
     return (f"{len(items)} column(s) not in the contract{where} (names not shown: they "

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.readers import are_column_names
+
 # A list runs to the next part of the message, not to the next ";": a delivered
 # value may be a quoted field holding ";" (``"SITI; AMINAH"``).
 _UNEXPECTED = re.compile(
@@ -17,8 +19,6 @@ _UNEXPECTED = re.compile(
     re.DOTALL)
 _ALREADY_SAFE = re.compile(r"[0-9]+ column\(s\) not in the contract( at column numbers [0-9., ]+)?"
                            r" \(names not shown[^()]*\)")
-_COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
-MAX_LISTED = 8
 
 
 def safe_rejection(message: str) -> str:
@@ -29,7 +29,7 @@ def safe_rejection(message: str) -> str:
         if _ALREADY_SAFE.fullmatch(listed):
             return match.group(0)
         items = [i.strip() for i in listed.split(",")]
-        if len(items) <= MAX_LISTED and all(_COLUMN_NAME.fullmatch(i) for i in items):
+        if are_column_names(items):
             return match.group(0)
         return (f"{kind} {len(items)} value(s) that are not column names (not shown: they "
                 "may be personal data; is the header row missing?)")

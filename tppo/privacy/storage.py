@@ -22,6 +22,7 @@ import duckdb
 from ingest.feeds import FEEDS
 from ingest.schema import KEY_VERSION
 from tppo.pseudonym import Pseudonymiser
+from tppo.publish import sql_literal
 
 RETENTION_ENV = "TPPO_RETENTION_YEARS"
 
@@ -176,8 +177,6 @@ def compact(warehouse: Path) -> None:
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        from tppo.publish import sql_literal
-
         con.execute(f"ATTACH {sql_literal(warehouse)} AS src (READ_ONLY)")
         con.execute(f"ATTACH {sql_literal(tmp)} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
