@@ -49,6 +49,7 @@ from pathlib import Path
 import duckdb
 
 from tppo.config import Paths, paths
+from tppo.publish import sql_literal
 
 COUNT_MEASURES: tuple[str, ...] = (
     "procedural_placements", "passport_applications", "passport_postponements",
@@ -137,7 +138,7 @@ def _csv(truth: Path, name: str) -> str:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: --truth must be the truth folder that "
                                 "`tppo synth` wrote (it holds village_month.csv, crossings.csv...)")
-    return f"read_csv('{path}', header = true, all_varchar = true)"
+    return f"read_csv({sql_literal(path)}, header = true, all_varchar = true)"
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> bool:
@@ -410,8 +411,8 @@ def evaluate(truth: Path, p: Paths | None = None) -> Evaluation:
     ev = Evaluation()
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{p.analytics}' AS analytics (READ_ONLY)")
-        con.execute(f"ATTACH '{p.warehouse}' AS warehouse (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(p.analytics)} AS analytics (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(p.warehouse)} AS warehouse (READ_ONLY)")
         _truth_tables(con, truth)
         _measure_errors(con, truth, ev)
         _departures(con, ev)

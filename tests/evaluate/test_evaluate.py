@@ -116,3 +116,21 @@ def test_a_missing_truth_folder_says_what_to_pass(tmp_path, evaluated):
     p = paths().__class__(landing=root / "landing", home=root / "home")
     with pytest.raises(FileNotFoundError, match="truth folder"):
         evaluate.evaluate(tmp_path, p)
+
+
+def test_paths_with_a_quote_are_measured_the_same(tmp_path, evaluated):
+    """Issue 17 item 10: truth and warehouse paths are quoted, never pasted into SQL."""
+    import shutil
+
+    root, ev = evaluated
+    base = tmp_path / "o'brien's copy"
+    shutil.copytree(root / "truth", base / "truth")
+    p = paths().__class__(landing=base / "landing", home=base / "home")
+    p.analytics.parent.mkdir(parents=True, exist_ok=True)
+    p.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    src = paths().__class__(landing=root / "landing", home=root / "home")
+    shutil.copy2(src.analytics, p.analytics)
+    shutil.copy2(src.warehouse, p.warehouse)
+    again = evaluate.evaluate(base / "truth", p)
+    assert again.suspected_recall == ev.suspected_recall
+    assert again.measure_error == ev.measure_error
