@@ -4,7 +4,13 @@ The suites are declared from the feed contracts (:mod:`ingest.feeds`), so a
 new enumeration value or date field is audited without touching this file.
 GE sees only non-personal columns: keys are replaced by a hash, and NIKs by
 their status, names, birth dates, addresses and passport numbers are never
-handed over. Its results and Data Docs therefore cannot leak identities.
+handed over. A coded field still holds whatever the office typed (a NIK in the
+wrong column, markup that GE would write unescaped into its HTML), so a coded
+value outside its contract reaches GE only as an opaque token
+(:func:`unexpected_token`: shape, length and a keyed digest, no delivered
+character). Its results and Data Docs therefore cannot leak identities or run
+delivered script, and still say which expectation failed, in which column, how
+often and in which file and row.
 
 A load is one batch per feed per run; GE reports failing rows by
 ``_file_sha256``, from which each file gets its own verdict:
@@ -20,13 +26,17 @@ A load is one batch per feed per run; GE reports failing rows by
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from ingest import parsing
 from ingest.feeds import Feed
 
 log = logging.getLogger(__name__)
@@ -89,8 +99,56 @@ def checks_for(feed: Feed) -> list[Check]:
     return checks
 
 
-def audit_frame(feed: Feed, batch: pl.DataFrame, logical_date: dt.date) -> pl.DataFrame:
-    """The non-personal projection of a batch that GE validates."""
+# The loader's own NIK codes: the only values of ``nik_status`` shown as they are.
+NIK_STATUSES = (parsing.NIK_VALID, parsing.NIK_PRECISION_LOST, parsing.NIK_SCIENTIFIC,
+                parsing.NIK_WRONG_LENGTH, parsing.NIK_INVALID, parsing.NIK_MISSING)
+# Every text GE is handed: contract codes, tokens, hex digests, hashes. None of
+# these characters can open markup or an HTML attribute, or hold a name.
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9_#/\-]*")
+
+
+def _shape(value: str) -> str:
+    if re.fullmatch(r"[0-9]+", value):
+        return "DIGITS"
+    if re.fullmatch(r"[A-Za-z_]+", value):
+        return "LETTERS"
+    if re.fullmatch(r"[A-Za-z0-9_]+", value):
+        return "ALNUM"
+    return "OTHER"
+
+
+def unexpected_token(value: str, salt: bytes) -> str:
+    """What GE sees instead of a coded value outside its contract.
+
+    ``UNEXPECTED-<shape>-<length>#<digest>``: the value's shape (DIGITS,
+    LETTERS, ALNUM or OTHER), its length and 8 hex digits of an HMAC keyed by
+    the run's random ``salt``, so one run's equal values share a token while no
+    run's token can be traced back or linked to another's. No delivered
+    character survives; a NIK becomes ``UNEXPECTED-DIGITS-16#...``.
+    """
+    digest = hmac.new(salt, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return f"UNEXPECTED-{_shape(value)}-{len(value)}#{digest.hexdigest()[:8]}"
+
+
+def _masked(series: pl.Series, allowed, salt: bytes) -> pl.Series:
+    """``series`` with every value not in ``allowed`` (nulls aside) replaced by its token."""
+    series = series.cast(pl.Utf8)
+    keep = [v for v in allowed if isinstance(v, str) and _SAFE_TEXT.fullmatch(v)]
+    bad = series.filter(series.is_not_null() & ~series.is_in(keep)).unique().to_list()
+    if not bad:
+        return series
+    return series.replace({v: unexpected_token(v, salt) for v in bad})
+
+
+def audit_frame(feed: Feed, batch: pl.DataFrame, logical_date: dt.date,
+                salt: bytes | None = None) -> pl.DataFrame:
+    """The non-personal projection of a batch that GE validates.
+
+    Coded values outside the contract are replaced by :func:`unexpected_token`
+    (keyed by ``salt``, random when not given); the projection is checked to
+    hold no text GE could render as markup.
+    """
+    salt = os.urandom(16) if salt is None else salt
     key_hash = pl.concat_str([pl.col(k).fill_null("") for k in feed.key], separator="|").hash()
     cols = [key_hash.cast(pl.Utf8).alias("_key_hash"),
             pl.concat_str([pl.col("_file_sha256"), key_hash.cast(pl.Utf8)], separator="/")
@@ -110,6 +168,15 @@ def audit_frame(feed: Feed, batch: pl.DataFrame, logical_date: dt.date) -> pl.Da
                 else pl.lit(None, dtype=pl.Float64).alias("_rows_vs_recent"))
     frame = batch.select(cols)
     assert not PERSONAL & set(frame.columns)
+    coded = dict(feed.enums)
+    if feed.nik:
+        coded["nik_status"] = NIK_STATUSES
+    frame = frame.with_columns([_masked(frame[c], values, salt).alias(c)
+                                for c, values in coded.items()])
+    for c, dtype in frame.schema.items():
+        if dtype == pl.Utf8 and not frame[c].drop_nulls().str.contains(
+                f"^{_SAFE_TEXT.pattern}$").all():
+            raise ValueError(f"audit column {c} holds text that is not safe to show")
     return frame
 
 
@@ -158,6 +225,8 @@ class GxAuditor:
         self.context.variables.analytics_enabled = False
         self.context.variables.save()
         self.source = self.context.data_sources.add_or_update_pandas("tppo_feeds")
+        # keys the tokens of unexpected values for this run only; never stored
+        self._salt = os.urandom(16)
 
     def _definition(self, feed: Feed):
         gx = self.gx
@@ -181,13 +250,14 @@ class GxAuditor:
         """A verdict per file SHA-256 (PASSED, WARNED, FAILED or ERROR) with its findings."""
         files = batch["_file_sha256"].unique().to_list()
         try:
-            frame = audit_frame(feed, batch, self.logical_date).to_pandas()
+            frame = audit_frame(feed, batch, self.logical_date, self._salt).to_pandas()
             vd = self._definition(feed)
             checkpoint = self.gx.Checkpoint(
                 name=f"load_{feed.table}", validation_definitions=[vd],
                 actions=[self.gx.checkpoint.UpdateDataDocsAction(name="docs")],
                 result_format={"result_format": "COMPLETE",
-                               "unexpected_index_column_names": ["_file_sha256"]},
+                               "unexpected_index_column_names": ["_file_sha256",
+                                                                 "_row_number"]},
             )
             checkpoint = self.context.checkpoints.add_or_update(checkpoint)
             run = checkpoint.run(batch_parameters={"dataframe": frame})
