@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,73 +56,229 @@ class Discovery:
     duplicates: int = 0
     misplaced: int = 0
     not_due: int = 0
+    changed: int = 0
+    waiting: int = 0
     pending_by_feed: dict[str, int] = field(default_factory=dict)
 
 
-def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.date,
-             batch_id: str) -> Discovery:
-    """Register landing files dated up to ``logical_date`` that the manifest lacks.
+UNKNOWN = "unknown"  # source or feed of a file whose path names none
+PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".filepart", ".upload", "~")
+NOT_READ = ""  # sha256 of an entry that was not read (a link, a device, an unreadable folder)
 
-    A file outside the agreed layout is recorded as REJECTED with the reason,
-    so that nothing delivered disappears unnoticed.
+
+def _walk(landing: Path) -> list[tuple[Path, str]]:
+    """Every entry below the landing as (path, kind), symbolic links not followed.
+
+    kind is ``file``, ``link`` (to anything, broken included), ``special`` (a FIFO,
+    socket or device: never opened) or ``unreadable`` (a folder that cannot be listed).
     """
+    found: list[tuple[Path, str]] = []
+
+    def unreadable(err: OSError) -> None:
+        if err.filename and Path(err.filename) != landing:
+            found.append((Path(err.filename), "unreadable"))
+
+    for dirpath, dirnames, filenames in os.walk(landing, onerror=unreadable):
+        base = Path(dirpath)
+        for d in list(dirnames):
+            if (base / d).is_symlink():
+                dirnames.remove(d)
+                found.append((base / d, "link"))
+        for name in filenames:
+            path = base / name
+            if path.is_symlink():
+                found.append((path, "link"))
+            elif stat.S_ISREG(path.lstat().st_mode):
+                found.append((path, "file"))
+            else:
+                found.append((path, "special"))
+    return sorted(found)
+
+
+def _layout(rel: str) -> tuple[str, str, str | None, dt.date | None]:
+    """(source, feed, problem, delivery date) of a path below the landing.
+
+    Source and feed are read from the path where it names them anywhere, so that a
+    misfiled file still shows under its agency in feed quality; otherwise ``unknown``.
+    """
+    parts = rel.split("/")
+    named = [FEEDS_BY_NAME[x] for x in parts[:-1] if x in FEEDS_BY_NAME]
+    feed_name = parts[1] if len(parts) == 4 and parts[1] in FEEDS_BY_NAME else (
+        named[0].name if named else UNKNOWN)
+    source = parts[0] if parts[0] in SOURCES and len(parts) > 1 else (
+        FEEDS_BY_NAME[feed_name].source if feed_name != UNKNOWN else UNKNOWN)
+    if len(parts) != 4:
+        return source, feed_name, (
+            f"{rel} is not in the layout <source>/<feed>/<YYYY-MM-DD>/<file>; move it there"), None
+    if parts[0] not in SOURCES or parts[1] not in FEEDS_BY_NAME or \
+            FEEDS_BY_NAME[parts[1]].source != parts[0]:
+        return source, feed_name, (
+            f"{rel}: unknown source/feed {parts[0]}/{parts[1]}; see FEEDS.md for the names"), None
+    if not DATE_DIR.match(parts[2]):
+        return source, feed_name, f"{rel}: date folder {parts[2]!r} is not YYYY-MM-DD", None
+    try:
+        return source, feed_name, None, dt.date.fromisoformat(parts[2])
+    except ValueError:
+        return source, feed_name, f"{rel}: date folder {parts[2]!r} is not a real date", None
+
+
+def _mtime(st: os.stat_result) -> dt.datetime:
+    return dt.datetime.fromtimestamp(st.st_mtime, dt.UTC).replace(tzinfo=None)
+
+
+def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.date,
+             batch_id: str, *, settle_seconds: float | None = None,
+             watch_seconds: float = 2.0) -> Discovery:
+    """Register what the landing holds for dates up to ``logical_date``.
+
+    Every entry below the landing ends in the manifest as PENDING (to load), a
+    DUPLICATE of a file already there, or REJECTED with a reason naming its path:
+    outside the layout, hidden (a name starting with ``.``), a symbolic link (never
+    followed: it could pull in data from outside the landing), not a regular file, an
+    unreadable folder, or a known file whose content changed after it was recorded.
+    A changed file is never loaded again under its name (the version loaded first
+    stays as it was); it is recorded as ``<path> (changed <sha256 prefix>)``, and the
+    corrected data is to be delivered as a new file. Files modified within the last
+    ``settle_seconds`` (``TPPO_SETTLE_SECONDS``) are watched for ``watch_seconds``:
+    one still growing, or named like an unfinished upload, waits for the next run.
+    A file without a date folder is dated with ``logical_date``, the day it was found.
+    """
+    from tppo.config import settle_seconds as configured_settle
+
+    settle = configured_settle() if settle_seconds is None else settle_seconds
     out = Discovery()
-    known = {r[0] for r in con.execute("SELECT file_name FROM meta.deliveries").fetchall()}
+    versions: dict[str, list[tuple[str, int, dt.datetime | None, str]]] = {}
+    for name, size, modified, sha in con.execute(
+            "SELECT file_name, size_bytes, modified_at, sha256 FROM meta.deliveries").fetchall():
+        versions.setdefault(name.split(" (changed ", 1)[0], []).append((name, size, modified, sha))
     by_sha = {
         sha: name for sha, name in con.execute(
             "SELECT sha256, min(file_name) FROM meta.deliveries "
             "WHERE status IN ('PENDING', 'LOADED') GROUP BY sha256").fetchall()
     }
-    rows = []
-    for path in sorted(p for p in landing.rglob("*") if p.is_file()):
+    now = time.time()
+    rows: list[tuple] = []
+    candidates: list[tuple[Path, str, str, str, dt.date, os.stat_result]] = []
+
+    def record(rel: str, source: str, feed_name: str, day: dt.date | None, size: int,
+               sha: str, status: str, message: str | None, dup_of: str | None = None,
+               modified: dt.datetime | None = None) -> None:
+        settled = None if status == "PENDING" else 0  # a duplicate or rejected file loads nothing
+        rows.append((rel, source, feed_name, day or logical_date, size, sha, status, dup_of,
+                     batch_id, _now(), message, settled, settled, settled, modified))
+
+    for path, kind in _walk(landing):
         rel = path.relative_to(landing).as_posix()
-        if rel in known or path.name.startswith("."):
+        if rel in versions:
+            if kind == "file":
+                _check_changed(con, path, rel, versions[rel], record, out)
             continue
-        parts = rel.split("/")
-        source = parts[0] if len(parts) == 4 else "?"
-        feed_name = parts[1] if len(parts) == 4 else "?"
-        date_dir = parts[2] if len(parts) == 4 else ""
-        message = None
-        delivery_date = None
-        if len(parts) != 4:
-            message = "not in the layout <source>/<feed>/<YYYY-MM-DD>/<file>; move it there"
-        elif source not in SOURCES or feed_name not in FEEDS_BY_NAME or \
-                FEEDS_BY_NAME[feed_name].source != source:
-            message = f"unknown source/feed {source}/{feed_name}; see FEEDS.md for the names"
-        elif not DATE_DIR.match(date_dir):
-            message = f"date folder {date_dir!r} is not YYYY-MM-DD"
-        else:
-            try:
-                delivery_date = dt.date.fromisoformat(date_dir)
-            except ValueError:
-                message = f"date folder {date_dir!r} is not a real date"
-        if delivery_date is not None and delivery_date > logical_date:
+        source, feed_name, problem, day = _layout(rel)
+        hidden = any(part.startswith(".") for part in rel.split("/"))
+        partial = path.name.lower().endswith(PARTIAL_SUFFIXES)
+        if kind == "link":
+            inside = _inside(path, landing)
+            record(rel, source, feed_name, day, 0, NOT_READ, "REJECTED",
+                   f"{rel} is a symbolic link{'' if inside else ' to outside the landing'}: "
+                   "links are never followed; copy the file itself into the landing")
+            out.misplaced += 1
+            continue
+        if kind in ("special", "unreadable"):
+            what = "not a regular file" if kind == "special" else "a folder that cannot be read"
+            record(rel, source, feed_name, day, 0, NOT_READ, "REJECTED",
+                   f"{rel} is {what}; replace it with the delivered file")
+            out.misplaced += 1
+            continue
+        st = path.stat()
+        recent = now - st.st_mtime < settle
+        if (hidden or partial) and recent:
+            out.waiting += 1  # an upload tool's temporary file: it will be renamed
+            continue
+        if day is not None and day > logical_date:
             out.not_due += 1
             continue
-        sha = sha256_of(path)
-        status, dup_of = "PENDING", None
-        if message is not None:
-            status = "REJECTED"
+        if hidden or partial or problem is not None:
+            why = (f"{rel} is a hidden file (its name or folder starts with '.'); "
+                   "rename it if it is a delivery" if hidden else
+                   f"{rel} is named like an unfinished upload; rename it when it is complete"
+                   if partial else problem)
+            record(rel, source, feed_name, day, st.st_size, sha256_of(path), "REJECTED", why,
+                   modified=_mtime(st))
             out.misplaced += 1
-        elif sha in by_sha:
-            status, dup_of = "DUPLICATE", by_sha[sha]
-            message = f"byte-identical to {dup_of}; not loaded again"
+            continue
+        candidates.append((path, rel, source, feed_name, day, st))
+
+    if settle > 0 and any(now - c[5].st_mtime < settle for c in candidates):
+        time.sleep(watch_seconds)  # once per run: is any recent file still being written?
+    for path, rel, source, feed_name, day, st in candidates:
+        if now - st.st_mtime < settle:
+            again = path.stat()
+            if (again.st_size, again.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                out.waiting += 1
+                continue
+        sha = sha256_of(path)
+        if sha in by_sha:
+            record(rel, source, feed_name, day, st.st_size, sha, "DUPLICATE",
+                   f"byte-identical to {by_sha[sha]}; not loaded again", by_sha[sha],
+                   _mtime(st))
             out.duplicates += 1
-        else:
-            by_sha[sha] = rel
-            out.new_pending += 1
-            out.pending_by_feed[feed_name] = out.pending_by_feed.get(feed_name, 0) + 1
-        settled = None if status == "PENDING" else 0  # a duplicate or misfiled file loads nothing
-        rows.append((rel, source, feed_name, delivery_date or dt.date(1970, 1, 1),
-                     path.stat().st_size, sha, status, dup_of, batch_id, _now(), message,
-                     settled, settled, settled))
+            continue
+        by_sha[sha] = rel
+        record(rel, source, feed_name, day, st.st_size, sha, "PENDING", None,
+               modified=_mtime(st))
+        out.new_pending += 1
+        out.pending_by_feed[feed_name] = out.pending_by_feed.get(feed_name, 0) + 1
     if rows:
         con.executemany(
             "INSERT INTO meta.deliveries (file_name, source, feed, delivery_date, size_bytes, "
             "sha256, status, duplicate_of, batch_id, discovered_at, message, rows_read, "
-            "rows_loaded, rows_quarantined) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows)
+            "rows_loaded, rows_quarantined, modified_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return out
+
+
+def _inside(path: Path, landing: Path) -> bool:
+    try:
+        path.resolve().relative_to(landing.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _check_changed(con: duckdb.DuckDBPyConnection, path: Path, rel: str,
+                   known: list[tuple[str, int, dt.datetime | None, str]], record: Callable,
+                   out: Discovery) -> None:
+    """Flag a known file whose bytes differ from every version the manifest holds.
+
+    Size and modification time decide whether it is read at all, so a quiet night
+    does not hash the whole history; a file only touched gets its new time recorded.
+    """
+    st = path.stat()
+    modified = _mtime(st)
+    if any(size == st.st_size and seen == modified for _, size, seen, _ in known):
+        return
+    legacy = [name for name, size, seen, _ in known if seen is None and size == st.st_size]
+    if legacy:  # recorded before modification times were kept: take this one as its own
+        con.execute("UPDATE meta.deliveries SET modified_at = ? WHERE file_name = ?",
+                    [modified, legacy[0]])
+        return
+    sha = sha256_of(path)
+    for name, _size, seen, known_sha in known:
+        if known_sha == sha:
+            if seen != modified:
+                con.execute("UPDATE meta.deliveries SET modified_at = ? WHERE file_name = ?",
+                            [modified, name])
+            return
+    first = con.execute(
+        "SELECT source, feed, delivery_date, status, size_bytes, discovered_at "
+        "FROM meta.deliveries WHERE file_name = ?", [rel]).fetchone()
+    source, feed_name, day, status, size, seen_at = first
+    record(f"{rel} (changed {sha[:12]})", source, feed_name, day, st.st_size, sha, "REJECTED",
+           f"{rel} changed after it was {'loaded' if status == 'LOADED' else 'recorded'} "
+           f"on {seen_at:%Y-%m-%d} ({size:,} bytes then, {st.st_size:,} now): the version "
+           "recorded first stays as it was; deliver the correction as a new file in a new "
+           "date folder", modified=modified)
+    out.changed += 1
 
 
 def _pseudonymise(series: pl.Series, kind: str, pseudo: Pseudonymiser) -> pl.Series:

@@ -99,7 +99,8 @@ CREATE TABLE IF NOT EXISTS meta.deliveries (
     rows_loaded INTEGER,
     rows_quarantined INTEGER,
     validation_result VARCHAR,         -- PASSED, WARNED, FAILED, ERROR
-    message VARCHAR
+    message VARCHAR,
+    modified_at TIMESTAMP              -- the file's modification time when last seen
 );
 CREATE TABLE IF NOT EXISTS meta.quarantine (
     batch_id VARCHAR NOT NULL,
@@ -170,3 +171,5 @@ def ensure_warehouse(con: duckdb.DuckDBPyConnection) -> None:
         if f.child is not None:
             _create_table(con, f.child.table, child_columns(f))
     con.execute(META_DDL)
+    # a warehouse made before modification times were kept
+    con.execute("ALTER TABLE meta.deliveries ADD COLUMN IF NOT EXISTS modified_at TIMESTAMP")

@@ -17,6 +17,9 @@ from ingest.feeds import feed
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="tppo-test-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Crafted files are complete when written: load them at once (the settle watch is
+# tested on its own in tests/ingest/test_discover.py).
+os.environ.setdefault("TPPO_SETTLE_SECONDS", "0")
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]], bom: bool = False,

@@ -70,11 +70,39 @@ class Paths:
         return self.home / "secrets"
 
     def ensure(self) -> None:
-        for d in (self.home, self.restricted, self.work, self.reports, self.validation,
-                  self.logs, self.airflow_home):
+        for d in (self.home, self.reports):  # readers (Superset's user) reach these
+            if not d.exists():
+                d.mkdir(parents=True, exist_ok=True)
+                share(d)
+        for d in (self.restricted, self.work, self.airflow_home):
             d.mkdir(parents=True, exist_ok=True)
+        for d in (self.logs, self.validation):  # may quote delivered values: owner only
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(d, 0o700)
         self.secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.restricted, 0o700)
+
+
+READER_UMASK_VAR = "TPPO_READER_UMASK"
+
+
+def reader_umask() -> int:
+    """The umask the run was started with: what readers' files are made with.
+
+    ``tppo run`` works under umask 077 (its logs and validation output are for the
+    owner only) and keeps the caller's umask here for the files meant for readers."""
+    value = os.environ.get(READER_UMASK_VAR)
+    if value:
+        return int(value, 8)
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def share(path: Path) -> None:
+    """Give a file or folder meant for readers the mode the caller's umask gives."""
+    full = 0o777 if path.is_dir() else 0o666
+    os.chmod(path, full & ~reader_umask())
 
 
 def paths() -> Paths:
@@ -82,3 +110,19 @@ def paths() -> Paths:
     landing = Path(os.environ.get("TPPO_LANDING", REPO_ROOT / "data" / "landing"))
     home = Path(os.environ.get("TPPO_HOME", REPO_ROOT / "data" / "home"))
     return Paths(landing=landing.expanduser().resolve(), home=home.expanduser().resolve())
+
+
+SETTLE_SECONDS = 600.0
+
+
+def settle_seconds() -> float:
+    """How recent a landing file's last change must be for the run to watch it before
+    loading (``TPPO_SETTLE_SECONDS``, default ten minutes; 0 loads at once)."""
+    raw = os.environ.get("TPPO_SETTLE_SECONDS", "")
+    try:
+        value = float(raw) if raw.strip() else SETTLE_SECONDS
+    except ValueError:
+        raise ValueError(f"TPPO_SETTLE_SECONDS={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise ValueError(f"TPPO_SETTLE_SECONDS={raw!r} must be 0 or more")
+    return value

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from ingest.feeds import FEEDS_BY_NAME
+from ingest.load import discover
 from ingest.schema import child_columns, ensure_warehouse, raw_columns
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -493,6 +494,22 @@ def build_fixture_warehouse(path: Path) -> None:
             " 'imigrasi', 'paspor', DATE '2025-05-02', 100, 'y', 'PENDING',"
             " TIMESTAMP '2025-03-20 01:00:00')"
         )
+        # misfiled deliveries, found by the real discovery: REJECTED, shown in feed
+        # quality, and neither failing a test nor widening the months (issue 17: 3, 5)
+        landing = path.parent.parent / "landing"
+        for stray in ("stray.csv", "kiriman/lain/2025-01-07/x.csv",
+                      "imigrasi/paspor/\u0662\u0660\u0662\u0665-01-01/x.csv",
+                      "polda/2024-06-01/y.csv"):
+            (landing / stray).parent.mkdir(parents=True, exist_ok=True)
+            (landing / stray).write_bytes(b"a;b\r\n")
+        discover(con, landing, date(2025, 3, 20), "B2", settle_seconds=0)
+        # a manifest written before undated files got the day they were found
+        con.execute(
+            "INSERT INTO meta.deliveries (file_name, source, feed, delivery_date, size_bytes,"
+            " sha256, status, discovered_at, message) VALUES ('old/stray.csv', 'unknown',"
+            " 'unknown', DATE '1970-01-01', 1, 'z', 'REJECTED', TIMESTAMP '2025-03-20 01:00:00',"
+            " 'not in the layout')"
+        )
     finally:
         con.close()
 
@@ -758,4 +775,10 @@ def test_feed_quality_lists_every_processed_file(warehouse):
     rows = warehouse.execute(
         "select status, count(*) from marts.mart_feed_quality group by status order by status"
     ).fetchall()
-    assert rows == [("DUPLICATE", 1), ("LOADED", len(FILES))]
+    assert rows == [("DUPLICATE", 1), ("LOADED", len(FILES)), ("REJECTED", 5)]
+    rejected = dict(warehouse.execute(
+        "select file_name, source from marts.mart_feed_quality where status = 'REJECTED'"
+    ).fetchall())
+    assert rejected == {"stray.csv": "unknown", "kiriman/lain/2025-01-07/x.csv": "unknown",
+                        "imigrasi/paspor/\u0662\u0660\u0662\u0665-01-01/x.csv": "imigrasi",
+                        "polda/2024-06-01/y.csv": "polda", "old/stray.csv": "unknown"}
