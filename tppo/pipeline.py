@@ -143,7 +143,9 @@ def dbt_env(p: Paths) -> dict[str, str]:
 
 
 def run_dbt(args: list[str], p: Paths | None = None) -> subprocess.CompletedProcess:
-    """Run dbt from this environment with the project's paths; output goes to a log."""
+    """Run dbt from this environment with the project's paths; output goes to a log.
+
+    dbt runs as a child that the kernel kills when this process dies."""
     p = p or paths()
     target = p.work / "dbt_target"
     logs = p.logs / "dbt"
@@ -151,7 +153,12 @@ def run_dbt(args: list[str], p: Paths | None = None) -> subprocess.CompletedProc
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
            str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(logs)]
-    return subprocess.run(cmd, env=dbt_env(p), capture_output=True, text=True, check=False)
+    from tppo.children import dbt_pid_file, run_child
+
+    # dbt dies with this process (kill -9 of the run must not leave it holding the
+    # warehouse's lock); its PID file lets the next run kill a survivor anyway.
+    return run_child(cmd, pid_file=dbt_pid_file(p), env=dbt_env(p), capture_output=True,
+                     text=True)
 
 
 def dbt_build(batch_id: str) -> dict:

@@ -9,11 +9,11 @@ over the DuckDB files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import logging
 import os
-import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,33 +47,121 @@ def airflow_env(p: Paths) -> dict[str, str]:
     }
 
 
+def _recorded(fh) -> tuple[int, str] | None:
+    """The PID (and start time) a run wrote into the lock file, if any."""
+    fh.seek(0)
+    parts = fh.read().split()
+    try:
+        return int(parts[0]), (parts[1] if len(parts) > 1 else "")
+    except (IndexError, ValueError):
+        return None
+
+
+def _dead(holder: tuple[int, str] | None) -> bool:
+    """Whether the recorded run is gone (a reused PID has another start time)."""
+    from tppo.children import start_time
+
+    if holder is None:
+        return False
+    now = start_time(holder[0])
+    return now is None or bool(holder[1]) and now != holder[1]
+
+
+def _lock_holders(lock: Path) -> list[int]:
+    """Processes with the lock file open: a dead run's leftovers inherit its lock."""
+    target = lock.stat()
+    found = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        pid = int(fd_dir.parent.name)
+        if pid == os.getpid():
+            continue
+        try:
+            for fd in fd_dir.iterdir():
+                st = fd.stat()
+                if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+                    found.append(pid)
+                    break
+        except OSError:
+            continue
+    return found
+
+
+def _take_over(fh, lock: Path, holder: tuple[int, str]) -> bool:
+    """The run that locked ``lock`` is dead but something it started still holds the
+    lock: kill those leftovers and take the lock. False if it stays held."""
+    import signal
+    import time
+
+    for pid in _lock_holders(lock):
+        log.info("run pid %d is gone but pid %d still holds its lock %s: killing it",
+                    holder[0], pid, lock)
+        print(f"stale lock {lock}: run pid {holder[0]} is gone, its leftover process "
+              f"pid {pid} held the lock; killed it", file=sys.stderr, flush=True)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            time.sleep(0.05)
+    return False
+
+
 @contextmanager
 def run_lock(p: Paths):
-    """Hold ``run.lock`` for the whole run, or refuse at once."""
-    p.home.mkdir(parents=True, exist_ok=True)
-    fh = open(p.home / "run.lock", "a+")  # noqa: SIM115  (held across the yield)
+    """Hold ``run.lock`` for the whole run, or refuse at once.
+
+    The lock file names the holding run's PID. A live holder makes this refuse; a
+    dead one (``kill -9``) is taken over with a log line, after killing whatever it
+    left behind holding the lock or the warehouse (dbt)."""
+    from tppo.children import dbt_pid_file, reap_stale, start_time
+
+    if not p.home.exists():
+        from tppo.config import share
+
+        p.home.mkdir(parents=True, exist_ok=True)
+        share(p.home)  # readers reach the published files in it
+    lock = p.home / "run.lock"
+    fh = open(lock, "a+")  # noqa: SIM115  (held across the yield)
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        fh.close()
-        raise RunLocked(
-            f"another run is using {p.home} (lock {p.home / 'run.lock'}); "
-            "wait for it to finish, then run again") from None
+        holder = _recorded(fh)
+        if not (_dead(holder) and _take_over(fh, lock, holder)):
+            fh.close()
+            raise RunLocked(
+                f"another run is using {p.home} (lock {lock}"
+                + (f", pid {holder[0]}" if holder else "") + "); "
+                "wait for it to finish, then run again") from None
     try:
+        previous = _recorded(fh)
+        if previous is not None and previous[0] != os.getpid():
+            log.info("taking over %s from run pid %d, which ended without releasing it "
+                        "(killed?)", lock, previous[0])
+            print(f"previous run (pid {previous[0]}) ended without releasing {lock} "
+                  "(killed?); taking it over", file=sys.stderr, flush=True)
         fh.seek(0)
         fh.truncate()
-        fh.write(f"{os.getpid()}\n")
+        fh.write(f"{os.getpid()} {start_time(os.getpid()) or ''}\n")
         fh.flush()
+        reap_stale(dbt_pid_file(p))  # a dbt that outlived a killed run holds the warehouse
         yield
     finally:
+        fh.seek(0)
+        fh.truncate()  # released in order: the next run finds no PID
+        fh.flush()
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
 
 
 def _airflow_cli(args: list[str], env: dict[str, str]) -> None:
     exe = Path(sys.executable).with_name("airflow")
-    proc = subprocess.run([str(exe), *args], env={**os.environ, **env},
-                          capture_output=True, text=True, check=False)
+    from tppo.children import run_child
+
+    proc = run_child([str(exe), *args], env={**os.environ, **env}, capture_output=True,
+                     text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"airflow {' '.join(args)} failed:\n{proc.stdout[-2000:]}"
                            f"\n{proc.stderr[-2000:]}")
