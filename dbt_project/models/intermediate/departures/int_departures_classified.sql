@@ -21,13 +21,26 @@
                                    labour migration);
       N3  NON_LABOUR               the person's latest application before the departure
                                    states a purpose in var('non_labour_purposes') (hajj,
-                                   study, medical, official);
+                                   study, medical, official) and the absence fits it: back
+                                   (or, not back yet, away so far) within the purpose's
+                                   documented maximum (seed purpose_max_absence);
       N4  NON_LABOUR (provisional) not back, but away for less than
                                    var('min_absence_days') as of the newest crossing: an
                                    absence that short says nothing yet; re-judged later;
+      S3  SUSPECTED_NONPROCEDURAL  labour destination, no placement, not back within the
+                                   return window, and the stated non-labour purpose does not
+                                   fit the absence: away longer than its maximum (overstaying
+                                   a hajj, study or visit visa to work is a known
+                                   non-procedural route);
       S2  SUSPECTED_NONPROCEDURAL  labour destination, no placement, not back within the
                                    return window (or, while the window is still open, away
-                                   at least var('min_absence_days') so far).
+                                   at least var('min_absence_days') so far); the reason adds
+                                   when a stated purpose with a maximum (UMROH, WISATA...)
+                                   does not fit the absence.
+
+    The absence (absence_days): days from the departure to the passport's first arrival
+    before its next departure; without a recorded arrival, to the next departure (the
+    traveller came back unrecorded); still away: to the newest crossing.
 
     A traveller known by passport only (passport issued before the data starts, never on
     an application, placement, complaint or police record) is judged on their crossings
@@ -71,6 +84,10 @@ case_parties as (
 
 countries as (
     select iso3, is_labour_destination from {{ ref('countries') }}
+),
+
+purpose_limits as (
+    select purpose, max_absence_days from {{ ref('purpose_max_absence') }}
 ),
 
 identifier_groups as (
@@ -207,6 +224,35 @@ record_evidence as (
     group by departures.crossing_id
 ),
 
+passport_departures as (
+    -- each departure of a passport with the passport's next departure (ties: crossing id)
+    select
+        crossing_id,
+        lead(crossed_at) over (
+            partition by passport_key order by crossed_at, crossing_id
+        ) as next_departed_at
+    from crossings
+    where direction = 'KEBERANGKATAN' and passport_key is not null and crossed_at is not null
+),
+
+trip_ends as (
+    -- the end of the trip, however long: the first arrival before the next departure,
+    -- else the next departure (back unrecorded); NULL while still away
+    select
+        departures.crossing_id,
+        coalesce(min(arrivals.crossed_at), any_value(passport_departures.next_departed_at))
+            as trip_ended_at
+    from departures
+    inner join passport_departures using (crossing_id)
+    left join crossings as arrivals
+        on arrivals.direction = 'KEDATANGAN'
+        and arrivals.passport_key = departures.passport_key
+        and arrivals.crossed_at > departures.departed_at
+        and (passport_departures.next_departed_at is null
+            or arrivals.crossed_at <= passport_departures.next_departed_at)
+    group by departures.crossing_id
+),
+
 return_matches as (
     select
         departures.crossing_id,
@@ -235,6 +281,13 @@ judged as (
                 > newest_crossing.newest_crossed_at - interval '{{ return_window }} days'
             as is_return_window_open,
         newest_crossing.newest_crossed_at,
+        trip_ends.trip_ended_at is not null as has_trip_ended,
+        date_diff('day', departures.departed_at,
+            coalesce(trip_ends.trip_ended_at, newest_crossing.newest_crossed_at)) as absence_days,
+        purpose_limits.max_absence_days as purpose_max_absence_days,
+        coalesce(application_evidence.stated_purpose in (
+                {%- for p in var('non_labour_purposes') %}'{{ p }}'{{ ', ' if not loop.last }}{% endfor -%}
+            ), false) as is_non_labour_purpose,
         coalesce(application_evidence.postponements, 0) as postponements,
         coalesce(application_evidence.offices, 0) as offices,
         coalesce(application_evidence.postponed_or_refused, 0) as postponed_or_refused,
@@ -256,6 +309,8 @@ judged as (
     left join return_matches using (crossing_id)
     left join application_evidence using (crossing_id)
     left join record_evidence using (crossing_id)
+    left join trip_ends using (crossing_id)
+    left join purpose_limits on purpose_limits.purpose = application_evidence.stated_purpose
 ),
 
 ruled as (
@@ -268,13 +323,22 @@ ruled as (
             when not is_labour_destination then 'N1'
             when adverse_evidence is not null then 'S1'
             when has_returned then 'N2'
-            when stated_purpose in (
-                {%- for p in var('non_labour_purposes') %}'{{ p }}'{{ ', ' if not loop.last }}{% endfor -%}
-            ) then 'N3'
+            when is_non_labour_purpose and absence_days <= purpose_max_absence_days then 'N3'
             when is_return_window_open and days_observed < {{ min_absence }} then 'N4'
+            when is_non_labour_purpose then 'S3'
             else 'S2'
         end as classification_rule
     from judged
+),
+
+worded as (
+    select
+        *,
+        case
+            when has_trip_ended then 'back after ' || absence_days || ' days'
+            else 'away ' || absence_days || ' days as of ' || strftime(newest_crossed_at, '%Y-%m-%d')
+        end as absence_words
+    from ruled
 ),
 
 final as (
@@ -300,8 +364,10 @@ final as (
         has_returned,
         returned_at,
         cast(days_away as integer) as days_away,
+        cast(absence_days as integer) as absence_days,
         is_return_window_open,
         stated_purpose,
+        cast(purpose_max_absence_days as integer) as purpose_max_absence_days,
         cast(postponements as integer) as postponements,
         cast(offices as integer) as offices,
         adverse_evidence,
@@ -312,6 +378,7 @@ final as (
             when 'U2' then 'UNRESOLVED'
             when 'S1' then 'SUSPECTED_NONPROCEDURAL'
             when 'S2' then 'SUSPECTED_NONPROCEDURAL'
+            when 'S3' then 'SUSPECTED_NONPROCEDURAL'
             else 'NON_LABOUR'
         end as classification,
         case classification_rule
@@ -329,7 +396,8 @@ final as (
                 || ' day(s)'
             when 'N3' then
                 'stated purpose ' || stated_purpose || ' (application ' || purpose_application_id
-                || '), no adverse evidence'
+                || '), ' || absence_words || ', within its ' || purpose_max_absence_days
+                || '-day maximum; no adverse evidence'
             when 'N4' then
                 'away ' || days_observed || ' day(s) as of '
                 || strftime(newest_crossed_at, '%Y-%m-%d')
@@ -343,9 +411,16 @@ final as (
                         || strftime(newest_crossed_at, '%Y-%m-%d') || ')'
                     else ''
                 end
+                || case
+                    when absence_days > purpose_max_absence_days then
+                        '; stated ' || stated_purpose || ' (application ' || purpose_application_id
+                        || ') but ' || absence_words || ', over the ' || purpose_max_absence_days
+                        || '-day maximum'
+                    else ''
+                end
                 || case when not is_linked then '; traveller known by passport only' else '' end
         end as classification_reason
-    from ruled
+    from worded
 )
 
 select * from final
