@@ -15,6 +15,7 @@ task without retries and blocks publication; yesterday's published files stay.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import timedelta
 
@@ -40,8 +41,9 @@ PUBLISHED = [Asset(name=f"tppo.{f}.{t}", uri=f"file:///tppo/{f}/marts/{t}")
 
 
 def _step(label: str, batch_id: str, fn, *args):
-    """Call a pipeline step; a data problem or a missing or unsafe secret fails the
-    task without retrying (retrying cannot fix either)."""
+    """Call a pipeline step; a data problem, a missing or unsafe secret, or a full disk
+    fails the task without retrying (retrying cannot fix any of them) and leaves its
+    reason where the runner prints it."""
     from tppo.pipeline import DataProblem, record_failure
     from tppo.pseudonym import KeyProblem
 
@@ -50,6 +52,16 @@ def _step(label: str, batch_id: str, fn, *args):
     except (DataProblem, KeyProblem) as exc:
         record_failure(batch_id, label, str(exc))
         raise AirflowFailException(str(exc)) from exc
+    except Exception as exc:
+        from tppo.config import paths
+        from tppo.faults import disk_full_reason
+
+        reason = disk_full_reason(exc, paths().home)
+        if reason is None:
+            raise
+        with contextlib.suppress(OSError):  # a full disk may refuse the note too
+            record_failure(batch_id, label, reason)
+        raise AirflowFailException(reason) from exc
 
 
 def _run(context) -> tuple[str, object]:

@@ -1,17 +1,24 @@
-"""How `tppo run` fails: children that die with it, stale locks (RELIABILITY.md)."""
+"""How `tppo run` fails: children that die with it, stale locks, a full disk, a report
+that fails after publishing, and private logs (RELIABILITY.md)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from ingest.feeds import feed
+from tests.conftest import paspor_row, write_csv
 from tppo import runner
 from tppo.config import paths
 
@@ -167,3 +174,136 @@ def test_a_live_run_still_makes_the_second_refuse(tppo_env):
     finally:
         holder.kill()
         holder.wait()
+
+
+# --- 11: a full disk is named, not a traceback --------------------------------------
+
+
+def _sqlite_full() -> Exception:
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("INSERT INTO task_instance ...", {},
+                            sqlite3.OperationalError("database or disk is full"))
+
+
+@pytest.mark.parametrize("make, where", [
+    (_sqlite_full, lambda p: p.airflow_home / "airflow.db"),
+    (lambda: OSError(errno.ENOSPC, "No space left on device", "/tmp/tppo-full/x.log"),
+     lambda p: Path("/tmp/tppo-full/x.log")),
+    (lambda: duckdb.IOException(
+        'Could not write file "/tmp/tppo-full/warehouse.duckdb.wal": No space left on device'),
+     lambda p: Path("/tmp/tppo-full/warehouse.duckdb.wal")),
+], ids=["airflow-sqlite", "oserror", "duckdb"])
+def test_a_full_disk_names_the_place_and_the_tasks_not_a_traceback(tppo_env, monkeypatch,
+                                                                   capsys, make, where):
+    from tppo.cli import main
+
+    def full(_p):  # e.g. `airflow db migrate`, or the first write of the run
+        raise make()
+
+    monkeypatch.setattr(runner, "prepare_airflow", full)
+    monkeypatch.setattr(runner, "_states_so_far", raising=False,
+                        value=lambda when: {"discover": "success", "ingest_paspor": "failed"})
+    code = main(["run", "--logical-date", DAY])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert code == 1
+    assert "Traceback" not in text
+    assert f"disk full: no space left on {where(paths())} (df shows " in out.err
+    assert "MB free); free space and run again" in out.err
+    assert "discover" in out.err and "ingest_paspor" in out.err and "failed" in out.err
+    assert "published files: unchanged" in out.err
+
+
+def test_other_errors_are_not_called_a_full_disk(tppo_env, monkeypatch):
+    def broken(_p):
+        raise RuntimeError("something else")
+
+    monkeypatch.setattr(runner, "prepare_airflow", broken)
+    with pytest.raises(RuntimeError, match="something else"):
+        runner.run_dag(paths())
+
+
+# --- 6 and 1b: a real run whose report fails after publishing ----------------------
+
+
+def _tppo(env: dict[str, str], *args: str, patch: str = "") -> subprocess.CompletedProcess:
+    """`tppo <args>`; ``patch``: Python run first in the same process (tasks run in it)."""
+    code = f"import sys\n{patch}\nfrom tppo.cli import main\nsys.exit(main({list(args)!r}))"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=900)
+
+
+REPORT_FAILS = """
+from tppo import pipeline
+def _broken_report(batch_id, logical_date):
+    raise RuntimeError("chart library crashed")
+pipeline.report = _broken_report
+"""
+
+DISK_FULL_IN_DBT = """
+import errno
+from tppo import pipeline
+def _full(batch_id):
+    raise OSError(errno.ENOSPC, "No space left on device", pipeline.paths().work / "x.duckdb")
+pipeline.dbt_build = _full
+"""
+
+
+@pytest.fixture
+def small_world(tppo_env):
+    landing, home = tppo_env
+    cols = list(feed("paspor").columns)
+    write_csv(landing / "imigrasi" / "paspor" / "2025-08-30" / "paspor_BDL_20250830.csv", cols,
+              [paspor_row(f"P-{i}", nik=f"18090145069000{i:02d}", tgl="29/08/2025")
+               for i in range(5)])
+    env = {**os.environ, "TPPO_RETRY_DELAY_SECONDS": "0", "TPPO_SETTLE_SECONDS": "0"}
+    return landing, home, env
+
+
+@pytest.mark.slow
+def test_a_report_failing_after_publish_says_so_and_the_next_run_writes_it(small_world):
+    _, home, env = small_world
+    failed = _tppo(env, "run", "--logical-date", DAY, patch=REPORT_FAILS)
+    assert failed.returncode == 1, failed.stdout[-3000:] + failed.stderr[-3000:]
+    assert "published files are unchanged" not in failed.stderr
+    assert f"{home / 'analytics.duckdb'} was replaced by this run" in failed.stderr
+    assert f"{home / 'dashboard.duckdb'} was replaced by this run" in failed.stderr
+    assert "meta.runs: PUBLISHED" in failed.stderr
+    assert "morning report was NOT written; the next run writes it" in failed.stderr
+    assert not (home / "reports" / DAY / "index.html").exists()
+
+    nothing_new = _tppo(env, "run", "--logical-date", "2025-09-02")
+    assert nothing_new.returncode == 0, nothing_new.stdout[-3000:] + nothing_new.stderr[-3000:]
+    assert (home / "reports" / DAY / "index.html").exists()  # the owed report
+    assert (home / "reports" / "2025-09-02" / "index.html").exists()
+    with duckdb.connect(str(home / "restricted" / "warehouse.duckdb"), read_only=True) as con:
+        statuses = {s for (s,) in con.execute("SELECT status FROM meta.runs").fetchall()}
+    assert statuses == {"REPORTED"}
+
+    # 1b: logs and validation output are the owner's only; the published files are not
+    for root in (home / "logs", home / "validation"):
+        assert any(root.rglob("*")), f"{root} is empty: nothing checked"
+        for path in (root, *root.rglob("*")):
+            mode = stat.S_IMODE(path.lstat().st_mode)
+            if path.is_symlink():
+                continue
+            assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for shared in (home, home / "analytics.duckdb", home / "dashboard.duckdb", home / "reports",
+                   home / "reports" / DAY, home / "reports" / DAY / "index.html"):
+        full = 0o777 if shared.is_dir() else 0o666
+        assert stat.S_IMODE(shared.stat().st_mode) == full & ~umask, shared
+
+
+@pytest.mark.slow
+def test_a_full_disk_inside_a_task_lists_the_tasks_and_names_the_place(small_world):
+    _, home, env = small_world
+    run = _tppo(env, "run", "--logical-date", DAY, patch=DISK_FULL_IN_DBT)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stdout + run.stderr
+    assert "dbt_build" in run.stdout and "failed" in run.stdout
+    assert (f"disk full: no space left on {home / 'work' / 'x.duckdb'} (df shows "
+            in run.stderr)
+    assert "published files are unchanged" in run.stderr

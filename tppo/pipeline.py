@@ -216,9 +216,26 @@ def publish(batch_id: str) -> dict:
 
 
 def report(batch_id: str, logical_date: dt.date) -> str:
+    """Write this run's morning report, and any report an earlier run published but
+    failed to write (``meta.runs`` still says PUBLISHED, not REPORTED)."""
     from tppo.report import write_report
 
-    path = write_report(paths(), logical_date)
+    p = paths()
+    with connect(p) as con:
+        owed = con.execute(
+            "SELECT batch_id, logical_date FROM meta.runs WHERE status = 'PUBLISHED' "
+            "AND batch_id <> ? AND logical_date IS NOT NULL ORDER BY logical_date",
+            [batch_id]).fetchall()
+    done = [batch_id]
+    for earlier, day in owed:
+        if day != logical_date and not (p.reports / day.isoformat() / "index.html").exists():
+            log.info("morning report of %s (run %s), not written then: %s", day, earlier,
+                     write_report(p, day))
+        done.append(earlier)
+    path = write_report(p, logical_date)
+    with connect(p) as con:
+        con.execute("UPDATE meta.runs SET status = 'REPORTED' WHERE status = 'PUBLISHED' "
+                    f"AND batch_id IN ({', '.join('?' for _ in done)})", done)
     log.info("morning report: %s", path)
     return str(path)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tppo.config import Paths
+from tppo.config import Paths, share
 
 
 def sql_literal(value: object) -> str:
@@ -303,6 +303,7 @@ def publish(p: Paths) -> dict:
                             lambda con: _dashboard_tables(con, p.work / "dbt_target")),
     }
     for final, tmp in built.items():
+        share(tmp)  # the run works under umask 077; readers keep their access
         os.replace(tmp, final)
     dir_fd = os.open(p.home, os.O_RDONLY)
     try:
@@ -311,5 +312,6 @@ def publish(p: Paths) -> dict:
         os.close(dir_fd)
     state_tmp = p.work / "published.json.tmp"
     state_tmp.write_text(json.dumps({"fingerprint": current}))
+    share(state_tmp)
     os.replace(state_tmp, _state_file(p))
     return {"action": "published", "fingerprint": current}

@@ -38,6 +38,9 @@ def airflow_env(p: Paths) -> dict[str, str]:
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(p.logs / "airflow"),
+        # task logs may quote delivered data: the owner's only
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS": "0o700",
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": "0o600",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "GX_ANALYTICS_ENABLED": "false",
         "TPPO_RUN_MODE": "in-process",
@@ -207,46 +210,186 @@ def output_to(log_file: Path | None):
             os.close(saved[1])
 
 
+PRIVATE_UMASK = 0o077
+
+
+def make_private(*roots: Path) -> None:
+    """Folders 700 and files 600 under each root (logs and validation output may
+    quote delivered data; some writers copy files with their own modes)."""
+    for root in roots:
+        if not root.exists():
+            continue
+        os.chmod(root, 0o700)
+        for folder, dirs, files in os.walk(root):
+            for name in dirs:
+                _chmod(Path(folder) / name, 0o700)
+            for name in files:
+                _chmod(Path(folder) / name, 0o600)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if not path.is_symlink():
+            os.chmod(path, mode)
+    except OSError:
+        pass
+
+
+def _published_state(p: Paths) -> dict[str, tuple[int, int] | None]:
+    out = {}
+    for f in (p.analytics, p.dashboard):
+        try:
+            st = f.stat()
+            out[f.name] = (st.st_ino, st.st_mtime_ns)
+        except FileNotFoundError:
+            out[f.name] = None
+    return out
+
+
+def _execute(when: dt.datetime) -> dict:
+    """Import the DAG and run it once with ``dag.test()``; what happened."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    errors = dict(bag.import_errors)
+    if errors:
+        return {"errors": errors}
+    dag = bag.get_dag(DAG_ID)
+    run = dag.test(logical_date=when, run_after=when)
+    by_id = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    return {"run_id": run.run_id, "state": str(run.state),
+            "states": {t.task_id: by_id.get(t.task_id, "none") for t in dag.topological_sort()}}
+
+
+def _states_so_far(when: dt.datetime) -> dict[str, str] | None:
+    """Task states of this logical date's run, from Airflow's database, if readable."""
+    try:
+        from airflow.models.dagrun import DagRun
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            run = session.scalars(select(DagRun).where(DagRun.dag_id == DAG_ID)
+                                  .where(DagRun.logical_date == when)).first()
+            if run is None:
+                return None
+            return {ti.task_id: str(ti.state) for ti in run.get_task_instances(session=session)}
+    except Exception:  # noqa: BLE001  (the database may be what failed)
+        return None
+
+
+def _print_states(states: dict[str, str], file=sys.stdout) -> None:
+    for task_id, state in states.items():
+        print(f"  {task_id:<24} {state.split('.')[-1]}", file=file)
+
+
+def _run_status(p: Paths, batch_id: str) -> tuple[str, str] | None:
+    """``meta.runs`` (status, message) of this run, read-only."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(p.warehouse), read_only=True) as con:
+            row = con.execute("SELECT status, message FROM meta.runs WHERE batch_id = ?",
+                              [batch_id]).fetchall()
+    except Exception:  # noqa: BLE001  (no warehouse yet, or unreadable)
+        return None
+    return (row[0][0] or "", row[0][1] or "") if row else None
+
+
+def _failure_summary(p: Paths, failed: dict[str, str], run_state: str, batch_id: str,
+                     before: dict, after: dict) -> str:
+    """What a failed run did to the published files, from what actually happened."""
+    what = ", ".join(sorted(failed)) or run_state
+    replaced = [n for n in before if after[n] != before[n]]
+    status = _run_status(p, batch_id)
+    published = status is not None and status[0] in ("PUBLISHED", "REPORTED")
+    if replaced:
+        files = "; ".join(f"{p.home / n} was replaced by this run" for n in replaced)
+        done = f"{files} (meta.runs: {status[0] if status else 'unknown'})"
+    elif published:
+        done = ("publish succeeded; the published files are unchanged because the marts "
+                "had not changed")
+    else:
+        done = "published files are unchanged"
+    text = f"run failed: {what}; {done}."
+    if published and "report" in failed:
+        text += (" The morning report was NOT written; the next run writes it "
+                 f"(under {p.reports}).")
+    return text
+
+
 def run_dag(p: Paths | None = None, logical_date: dt.datetime | None = None,
             verbose: bool = False) -> int:
     """Run the nightly DAG once; 0 when every task succeeded, 1 otherwise.
 
-    Airflow's own log lines go to ``logs/runs/<time>.log`` unless ``verbose``.
+    Airflow's own log lines go to ``logs/runs/<time>.log`` unless ``verbose``. The
+    run works under umask 077: its logs and validation output are the owner's only
+    (files meant for readers get the caller's umask, :func:`tppo.config.share`).
     """
+    from tppo.config import READER_UMASK_VAR
+
     p = p or paths()
+    caller_umask = os.umask(PRIVATE_UMASK)
+    os.environ[READER_UMASK_VAR] = f"{caller_umask:o}"
+    try:
+        return _run_dag(p, logical_date, verbose)
+    finally:
+        os.umask(caller_umask)
+        os.environ.pop(READER_UMASK_VAR, None)
+
+
+def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool) -> int:
+    from tppo.faults import disk_full_reason
+
     when = logical_date or dt.datetime.now(dt.UTC)
     log_file = None if verbose else (
         p.logs / "runs" / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.log")
-    with run_lock(p):
-        # Airflow reads its configuration once, at import: set it first.
-        os.environ.update(prepare_airflow(p))
-        if log_file:
-            print(f"running DAG {DAG_ID} (Airflow's log: {log_file})", flush=True)
-        with output_to(log_file):
-            from airflow.dag_processing.dagbag import DagBag
-
-            bag = DagBag(dag_folder=str(DAGS_DIR))
-            errors = dict(bag.import_errors)
-            if not errors:
-                dag = bag.get_dag(DAG_ID)
-                run = dag.test(logical_date=when, run_after=when)
-                by_id = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
-                states = {t.task_id: by_id.get(t.task_id, "none")
-                          for t in dag.topological_sort()}
-    if errors:
-        for file, err in errors.items():
+    before = _published_state(p)
+    try:
+        with run_lock(p):
+            try:
+                p.ensure()
+                make_private(p.logs, p.validation)
+                # Airflow reads its configuration once, at import: set it first.
+                os.environ.update(prepare_airflow(p))
+                if log_file:
+                    print(f"running DAG {DAG_ID} (Airflow's log: {log_file})", flush=True)
+                with output_to(log_file):
+                    outcome = _execute(when)
+            finally:
+                make_private(p.logs, p.validation)
+    except Exception as exc:
+        reason = disk_full_reason(exc, p.home, p.airflow_home / "airflow.db")
+        if reason is None:
+            raise
+        states = _states_so_far(when)
+        print(f"run failed: {reason}", file=sys.stderr)
+        if states:
+            print("tasks so far:", file=sys.stderr)
+            _print_states(states, sys.stderr)
+        else:
+            print("tasks so far: none recorded", file=sys.stderr)
+        after = _published_state(p)
+        replaced = [n for n in before if after[n] != before[n]]
+        print("published files: " + ("replaced by this run: " + ", ".join(replaced)
+                                     if replaced else "unchanged")
+              + f". Airflow's log: {log_file or 'above'}", file=sys.stderr)
+        return 1
+    if "errors" in outcome:
+        for file, err in outcome["errors"].items():
             print(f"DAG import error in {file}:\n{err}", file=sys.stderr)
         return 1
+    states, run_state = outcome["states"], outcome["state"]
     failed = {t: s for t, s in states.items() if not s.endswith("success")}
-    print(f"DAG {DAG_ID} run {run.run_id}: {run.state}")
-    for task_id, state in states.items():
-        print(f"  {task_id:<24} {state.split('.')[-1]}")
-    if failed or not str(run.state).endswith("success"):
+    print(f"DAG {DAG_ID} run {outcome['run_id']}: {run_state}")
+    _print_states(states)
+    if failed or not run_state.endswith("success"):
         from tppo.pipeline import batch_id_of, failures_dir
 
-        print(f"run failed: {', '.join(sorted(failed)) or run.state}; published files are "
-              f"unchanged. Airflow's log: {log_file or 'above'}", file=sys.stderr)
-        for note in sorted(failures_dir(p, batch_id_of(run.run_id)).glob("*.txt")):
+        batch_id = batch_id_of(outcome["run_id"])
+        print(_failure_summary(p, failed, run_state, batch_id, before, _published_state(p))
+              + f" Airflow's log: {log_file or 'above'}", file=sys.stderr)
+        for note in sorted(failures_dir(p, batch_id).glob("*.txt")):
             print(f"\n[{note.stem}] {note.read_text(encoding='utf-8').strip()}", file=sys.stderr)
         return 1
     return 0

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from tppo.config import Paths
+from tppo.config import Paths, share
 from tppo.report import early_warning, sections
 from tppo.report.format import day, month_name
 
@@ -100,11 +100,14 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
 def write_report(p: Paths, run_date: dt.date) -> Path:
     """Render the report into ``reports/<date>/index.html`` (atomically)."""
     out_dir = p.reports / run_date.isoformat()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not out_dir.exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        share(out_dir)  # the run works under umask 077; the report is for readers
     with duckdb.connect(str(p.dashboard), read_only=True) as con:
         page = render(con, run_date)
     target = out_dir / "index.html"
     tmp = out_dir / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")
+    share(tmp)
     tmp.replace(target)
     return target
