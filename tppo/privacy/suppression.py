@@ -210,15 +210,17 @@ def protected_scores_sql(compiled: str, measured: str, catalog: str) -> str:
 def candidates_sql(source: str, villages: str, columns: list[str]) -> str:
     """The candidates of ``source`` with score, rank and latest risk taken from the
     copy's own village table ``villages`` (as ``mart_desa_binaan_candidates`` does
-    from the exact one: mean score over the last 12 months, then suspected
-    non-procedural departures, then the village code)."""
+    from the exact one: the candidate score, i.e. the mean score over the last 12
+    months rounded to 2 decimals, then suspected non-procedural departures, then the
+    village code; the mean over exact decimals, so every run ranks alike)."""
+    score = "round(mean.score, 2)"
     replace = {
-        "candidate_score": "CAST(round(mean.score, 2) AS DOUBLE)",
-        "candidate_rank": (f"CAST(row_number() OVER (ORDER BY mean.score DESC NULLS LAST, "
+        "candidate_score": f"CAST({score} AS DOUBLE)",
+        "candidate_rank": (f"CAST(row_number() OVER (ORDER BY {score} DESC NULLS LAST, "
                            f"coalesce(c.suspected_nonprocedural_departures, {IMPUTED}) DESC, "
                            "c.village_code) AS INTEGER)"
                            if "suspected_nonprocedural_departures" in columns else
-                           "CAST(row_number() OVER (ORDER BY mean.score DESC NULLS LAST, "
+                           f"CAST(row_number() OVER (ORDER BY {score} DESC NULLS LAST, "
                            "c.village_code) AS INTEGER)"),
         "latest_risk_score": "latest.risk_score",
         "latest_risk_rank": "latest.risk_rank",
@@ -229,7 +231,7 @@ def candidates_sql(source: str, villages: str, columns: list[str]) -> str:
     return f"""
         WITH last AS (SELECT max(month) AS month FROM {villages}),
         mean AS (
-            SELECT village_code, avg(risk_score) FILTER (
+            SELECT village_code, avg(CAST(risk_score AS DECIMAL(9, 4))) FILTER (
                 WHERE month > (SELECT month FROM last) - INTERVAL 12 MONTH) AS score
             FROM {villages} GROUP BY village_code),
         latest AS (

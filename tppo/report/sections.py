@@ -113,7 +113,7 @@ def riskiest(con: duckdb.DuckDBPyConnection, per: Period, top: int) -> str:
 
 def risk_map(con: duckdb.DuckDBPyConnection, per: Period) -> str:
     rows = con.execute(
-        """SELECT regency_name, district_name, count(*), avg(risk_score),
+        """SELECT regency_name, district_name, count(*), avg(CAST(risk_score AS DECIMAL(9, 4))),
                   count(*) FILTER (WHERE risk_tier = 'TINGGI'),
                   count(*) FILTER (WHERE risk_tier = 'SEDANG')
            FROM marts.mart_village_risk WHERE month = ?
@@ -126,7 +126,7 @@ def risk_map(con: duckdb.DuckDBPyConnection, per: Period) -> str:
         regencies.append(charts.Area(name, n, sum(d[3] * d[2] for d in districts) / n, tuple(
             charts.Area(d[1], d[2], d[3], tiers=(d[4], d[5])) for d in districts)))
     lines = []
-    for reg in sorted(regencies, key=lambda r: -r.score):
+    for reg in sorted(regencies, key=lambda r: -r.score):  # ties: regency code (stable sort)
         worst = max(reg.parts, key=lambda d: d.score)
         lines.append([text(reg.name), number(reg.villages),
                       number(sum(d.tiers[0] for d in reg.parts)),
@@ -295,7 +295,7 @@ def feed_quality(con: duckdb.DuckDBPyConnection, failures: int = 10) -> str:
                   rows_read, rows_quarantined
            FROM marts.mart_feed_quality
            WHERE status = 'REJECTED' OR validation_result IN ('FAILED', 'ERROR')
-           ORDER BY delivery_date DESC, file_name LIMIT ?""", [failures]).fetchall()
+           ORDER BY delivery_date DESC, file_name, source, feed LIMIT ?""", [failures]).fetchall()
     bad_table = table(
         ["Tanggal kirim", "Instansi", "Jenis data", "Berkas", "Status", "Hasil cek",
          "Baris dibaca", "Baris dikarantina"],

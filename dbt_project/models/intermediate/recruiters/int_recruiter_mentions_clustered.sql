@@ -45,7 +45,8 @@ linked as (
 interdiction_places as (
     select
         split_part(record_id, '#', 1) as interdiction_id,
-        arg_max(regency_code, n) as regency_code
+        -- the regency most of its persons come from (ties: the lowest regency code)
+        first(regency_code order by n desc, regency_code) as regency_code
     from (
         select record_id, regency_code, count(*) over (
             partition by split_part(record_id, '#', 1), regency_code) as n
@@ -207,7 +208,8 @@ mention_clusters as (
         and nodes.alias_name = mention_shapes.primary_name
     inner join reach on reach.node = nodes.node
     qualify row_number() over (
-        partition by mention_shapes.mention_source, mention_shapes.mention_id order by nodes.alias_index
+        partition by mention_shapes.mention_source, mention_shapes.mention_id
+        order by nodes.alias_index, reach.label
     ) = 1
 ),
 

@@ -30,14 +30,18 @@ windowed as (
 
 district_moments as (
     -- per district and month: events per village-month, the variance of the villages'
-    -- rates and the mean window length
+    -- rates and the mean window length. Integer sums are exact; the variance of the
+    -- (floating-point) rates is taken over the villages in village_code order, so that
+    -- every run adds them in the same order and gets the same bits (var_pop's parallel
+    -- partial states would not)
     select
         district_code,
         month,
         avg(window_months) as mean_window_months,
         {%- for c in risk_components() %}
         sum(window_{{ c.measure }}) / sum(window_months) as district_rate_{{ c.measure }},
-        var_pop(window_{{ c.measure }} / window_months) as rate_variance_{{ c.measure }}{{ ',' if not loop.last }}
+        list_var_pop(list(window_{{ c.measure }} / window_months order by village_code))
+            as rate_variance_{{ c.measure }}{{ ',' if not loop.last }}
         {%- endfor %}
     from windowed
     group by district_code, month

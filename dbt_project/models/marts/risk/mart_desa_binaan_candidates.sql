@@ -1,13 +1,18 @@
--- Villages ranked as candidates for Desa Binaan Imigrasi: sustained risk (mean risk score
--- over the last 12 report months) first, then the total suspected non-procedural
--- departures, then the village code. The evidence is the whole period's totals; villages
+-- Villages ranked as candidates for Desa Binaan Imigrasi: sustained risk (candidate_score,
+-- the mean risk score over the last 12 report months rounded to 2 decimals, as
+-- published) first, then the total suspected non-procedural departures, then the village
+-- code (unique: the order is total, the same every run). Means of risk scores are taken
+-- over their exact 4-decimal values (decimal sums), never floating-point sums whose
+-- last bits depend on the order DuckDB's threads add them in. The evidence is the whole
+-- period's totals; villages
 -- already designated (seed desa_binaan, maintained by the analysts) are marked, still
 -- ranked, with their trend before and after the designation month: mean monthly
 -- suspected non-procedural departures, victims and risk score in the months before it
 -- and in the months after it (the designation month itself in neither). risk_trend_6m
 -- (every village): mean risk score of the last 6 months minus that of the 6 before.
 with village_months as (
-    select * from {{ ref('mart_village_risk') }}
+    select * replace (cast(risk_score as decimal(9, 4)) as risk_score)
+    from {{ ref('mart_village_risk') }}
 ),
 
 designations as (
@@ -102,7 +107,7 @@ final as (
         evidence.regency_name,
         cast(row_number() over (
             order by
-                evidence.mean_risk_score_12m desc,
+                round(evidence.mean_risk_score_12m, 2) desc,
                 evidence.suspected_nonprocedural_departures desc,
                 evidence.village_code
         ) as integer) as candidate_rank,
@@ -120,7 +125,7 @@ final as (
         cast(evidence.interdicted_persons as integer) as interdicted_persons,
         cast(evidence.nonprocedural_complaints as integer) as nonprocedural_complaints,
         cast(evidence.timpora_findings as integer) as timpora_findings,
-        latest.risk_score as latest_risk_score,
+        cast(latest.risk_score as double) as latest_risk_score,
         latest.risk_rank as latest_risk_rank,
         latest.risk_tier as latest_risk_tier,
         nullif(concat_ws('; ',
