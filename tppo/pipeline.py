@@ -82,10 +82,12 @@ def discover(batch_id: str, logical_date: dt.date) -> dict:
                 storage.request_compaction(p.warehouse, f"retention before {cutoff}")
                 log.info("retention (%d years): removed %s", years, removed)
         found = discover_files(con, p.landing, logical_date, batch_id)
-    log.info("landing %s: %d new file(s), %d duplicate(s), %d misplaced, %d not due yet",
-             p.landing, found.new_pending, found.duplicates, found.misplaced, found.not_due)
+    log.info("landing %s: %d new file(s), %d duplicate(s), %d rejected, %d changed after "
+             "loading, %d still being written, %d not due yet", p.landing, found.new_pending,
+             found.duplicates, found.misplaced, found.changed, found.waiting, found.not_due)
     return {"new": found.new_pending, "duplicates": found.duplicates,
-            "misplaced": found.misplaced, "pending_by_feed": found.pending_by_feed,
+            "misplaced": found.misplaced, "changed": found.changed, "waiting": found.waiting,
+            "pending_by_feed": found.pending_by_feed,
             "retention_removed": sum(removed.values())}
 
 
