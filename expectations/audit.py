@@ -88,9 +88,6 @@ def checks_for(feed: Feed) -> list[Check]:
             continue
         checks.append(Check("plausible_date", f"_{col}_offset", WARNING, 0.99,
                             (("max_days", DAYS_AHEAD.get(col, 1)),)))
-    for col in feed.countries:
-        checks.append(Check("in_set", f"_{col}_unmapped", WARNING, 0.95,
-                            (("value_set", (False,)),)))
     if feed.nik:
         checks.append(Check("in_set", "nik_status", WARNING, 0.5, (("value_set", ("VALID",)),)))
     checks.append(Check("rows_vs_recent", "_rows_vs_recent", WARNING))
@@ -159,9 +156,6 @@ def audit_frame(feed: Feed, batch: pl.DataFrame, logical_date: dt.date,
         if c != "tgl_lahir":
             cols.append((pl.col(f"{c}_date") - pl.lit(logical_date)).dt.total_days()
                         .alias(f"_{c}_offset"))
-    for c in feed.countries:
-        cols.append((pl.col(c).is_not_null() & pl.col(f"{c}_iso3").is_null())
-                    .alias(f"_{c}_unmapped"))
     if feed.nik:
         cols.append(pl.col("nik_status"))
     cols.append(pl.col("_rows_vs_recent") if "_rows_vs_recent" in batch.columns

@@ -15,7 +15,7 @@ Raw tables live in schema ``raw`` of the restricted warehouse and are named
   ``_batch_id`` (the run that loaded it),
 - parsed columns derived by :mod:`ingest.parsing`, named by rule:
   ``<field>_date`` (DATE), ``<field>_ts`` (TIMESTAMP, WIB wall time),
-  ``<field>_iso3`` (ISO 3166 alpha-3 or NULL), ``<field>_int`` (INTEGER),
+  ``<field>_int`` (INTEGER),
   ``nik_status``/``nik_key``/``nik_district`` for a NIK field named ``nik``,
   ``no_paspor_key`` for a passport number.
 
@@ -82,7 +82,6 @@ class Feed:
     required: tuple[str, ...]
     dates: tuple[str, ...] = ()
     timestamps: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
     integers: tuple[str, ...] = ()
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
     nik: bool = False
@@ -111,7 +110,6 @@ FEEDS: tuple[Feed, ...] = (
         key=("no_permohonan",),
         required=("no_permohonan", "tgl_permohonan", "status"),
         dates=("tgl_permohonan", "tgl_lahir", "tgl_keputusan"),
-        countries=("negara_tujuan",),
         enums={
             "jenis_kelamin": SEX,
             "tujuan_permohonan": (
@@ -135,7 +133,6 @@ FEEDS: tuple[Feed, ...] = (
         required=("kode_tpi", "no_perlintasan", "waktu", "arah"),
         dates=("tgl_lahir",),
         timestamps=("waktu",),
-        countries=("kewarganegaraan", "negara"),
         enums={"arah": ("KEBERANGKATAN", "KEDATANGAN"), "jenis_kelamin": SEX},
         passport=True,
     ),
@@ -151,7 +148,6 @@ FEEDS: tuple[Feed, ...] = (
         key=("no_izin",),
         required=("no_izin", "berlaku_dari", "status"),
         dates=("tgl_lahir", "berlaku_dari", "berlaku_sampai"),
-        countries=("kewarganegaraan",),
         enums={
             "jenis_izin": ("ITAS", "ITAP", "ITK", "KITAS_INVESTOR"),
             "jenis_kelamin": SEX,
@@ -190,7 +186,6 @@ FEEDS: tuple[Feed, ...] = (
         key=("id_penempatan",),
         required=("id_penempatan", "tgl_keberangkatan"),
         dates=("tgl_lahir", "tgl_keberangkatan", "tgl_akhir_kontrak"),
-        countries=("negara_penempatan",),
         enums={
             "jenis_kelamin": SEX,
             "sektor": ("FORMAL", "INFORMAL"),
@@ -225,7 +220,6 @@ FEEDS: tuple[Feed, ...] = (
         key=("id_kasus",),
         required=("id_kasus", "tgl_lapor"),
         dates=("tgl_lapor", "tgl_lahir"),
-        countries=("negara",),
         enums={
             "jenis_kelamin": SEX,
             "status_prosedural": ("PROSEDURAL", "NONPROSEDURAL", "TIDAK_DIKETAHUI"),
@@ -245,7 +239,6 @@ FEEDS: tuple[Feed, ...] = (
         required=("nomor_lp", "tgl_lapor"),
         dates=("tgl_lapor", "tgl_kejadian"),
         timestamps=("diperbarui_pada",),
-        countries=("negara_tujuan",),
         enums={
             "modus": (
                 "PMI_NONPROSEDURAL", "EKSPLOITASI_SEKSUAL", "KERJA_PAKSA", "ONLINE_SCAM", "ANAK",
@@ -269,7 +262,6 @@ FEEDS: tuple[Feed, ...] = (
         key=("id_penggagalan",),
         required=("id_penggagalan", "waktu"),
         timestamps=("waktu",),
-        countries=("negara_tujuan",),
         child=Child(
             array_field="orang",
             table="polda__penggagalan_orang",

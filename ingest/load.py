@@ -288,8 +288,8 @@ def _pseudonymise(series: pl.Series, kind: str, pseudo: Pseudonymiser) -> pl.Ser
 
 
 def type_rows(feed: Feed, df: pl.DataFrame, pseudo: Pseudonymiser, *, dates: tuple[str, ...],
-              timestamps: tuple[str, ...] = (), countries: tuple[str, ...] = (),
-              integers: tuple[str, ...] = (), enums: tuple[str, ...] = (), nik: bool = False,
+              timestamps: tuple[str, ...] = (), integers: tuple[str, ...] = (),
+              enums: tuple[str, ...] = (), nik: bool = False,
               passport: bool = False) -> pl.DataFrame:
     """Clean text and add the parsed columns named in :mod:`ingest.feeds`."""
     text_cols = [c for c in df.columns if df.schema[c] == pl.Utf8 and not c.startswith("_")]
@@ -297,7 +297,6 @@ def type_rows(feed: Feed, df: pl.DataFrame, pseudo: Pseudonymiser, *, dates: tup
     df = df.with_columns([parsing.enum_value(c) for c in enums])
     added = [parsing.parse_date(c).alias(f"{c}_date") for c in dates]
     added += [parsing.parse_timestamp(c).alias(f"{c}_ts") for c in timestamps]
-    added += [parsing.parse_country(c).alias(f"{c}_iso3") for c in countries]
     added += [parsing.parse_int(c).alias(f"{c}_int") for c in integers]
     if nik:
         numeric = "_nik_numeric" if "_nik_numeric" in df.columns else None
@@ -453,7 +452,7 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         started = time.perf_counter()
         typed = type_rows(feed, pl.concat(frames, how="diagonal_relaxed"), pseudo,
                           dates=feed.dates, timestamps=feed.timestamps,
-                          countries=feed.countries, integers=feed.integers,
+                          integers=feed.integers,
                           enums=tuple(feed.enums), nik=feed.nik, passport=feed.passport)
         typed = required_failures(feed, typed)
         if erased is not None:
@@ -500,6 +499,9 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         result.files = list(outcomes.values())
         return result
     accepted = {sha for sha, o in outcomes.items() if o.status == "LOADED"}
+    codes = unmapped_codes(feed, batch, child_frames[0] if child_frames else None)
+    codes = codes.filter(pl.col("_file_sha256").is_in(list(accepted)))
+    _note_new_codes(con, feed, codes, outcomes)
     if erased is not None:  # an unreadable line may still name an erased person
         quarantine = [q[:9] + (None if erased.mentions(q[9]) else q[9],) for q in quarantine]
     con.execute("BEGIN TRANSACTION")
@@ -514,6 +516,11 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         if findings:
             con.executemany("INSERT INTO meta.validations VALUES "
                             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
+        if codes.height:
+            con.executemany(
+                "INSERT INTO meta.unmapped_codes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(batch_id, feed.source, feed.name, r["_file_name"], r["_delivery_date"],
+                  r["field"], r["value"], r["n_rows"]) for r in codes.iter_rows(named=True)])
         kept_q = [q for q in quarantine if q[4] in accepted]
         if kept_q:
             con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -533,6 +540,54 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         raise
     result.files = list(outcomes.values())
     return result
+
+
+def unmapped_codes(feed: Feed, rows: pl.DataFrame | None,
+                   children: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per file and coded field, each value outside the contract and its number of rows.
+
+    Synonyms (seed code_synonyms) and placeholders are already applied; what is left
+    loads as delivered and is listed in marts.mart_unmapped_values.
+    """
+    parts = []
+    for frame, enums in ((rows, feed.enums), (children, feed.child.enums if feed.child else {})):
+        if frame is None or not frame.height:
+            continue
+        for field_name, allowed in enums.items():
+            if field_name not in frame.columns:
+                continue
+            parts.append(
+                frame.filter(pl.col(field_name).is_not_null()
+                             & ~pl.col(field_name).is_in(list(allowed)))
+                .group_by("_file_sha256", "_file_name", "_delivery_date", field_name)
+                .len("n_rows")
+                .select("_file_sha256", "_file_name", "_delivery_date",
+                        pl.lit(field_name).alias("field"),
+                        pl.col(field_name).cast(pl.Utf8).alias("value"), "n_rows"))
+    if not parts:
+        return pl.DataFrame(schema={"_file_sha256": pl.Utf8, "_file_name": pl.Utf8,
+                                    "_delivery_date": pl.Date, "field": pl.Utf8,
+                                    "value": pl.Utf8, "n_rows": pl.UInt32})
+    return pl.concat(parts).sort("_file_name", "field", "value")
+
+
+def _note_new_codes(con: duckdb.DuckDBPyConnection, feed: Feed, codes: pl.DataFrame,
+                    outcomes: dict) -> None:
+    """Warn in each file's message about coded values no earlier delivery brought
+    (named by field and count only: a delivered value is never echoed)."""
+    if not codes.height:
+        return
+    seen = {(f, v) for f, v in con.execute(
+        "SELECT DISTINCT field, value FROM meta.unmapped_codes WHERE feed = ?",
+        [feed.name]).fetchall()}
+    fresh = codes.filter(~pl.struct("field", "value").map_elements(
+        lambda r: (r["field"], r["value"]) in seen, return_dtype=pl.Boolean))
+    for sha, group in fresh.group_by("_file_sha256"):
+        counts = group.group_by("field").len().sort("field").iter_rows()
+        note = ("new unmapped value(s) in " + ", ".join(f"{f} ({n})" for f, n in counts)
+                + ": loaded as delivered; see marts.mart_unmapped_values")
+        out = outcomes[sha[0] if isinstance(sha, tuple) else sha]
+        out.message = "; ".join(m for m in (out.message, note) if m)
 
 
 def office_of(file_name: str) -> str:

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from functools import lru_cache
+import unicodedata
+from functools import cache
 
 import polars as pl
 
@@ -64,21 +65,53 @@ def clean_text(col: str) -> pl.Expr:
     return pl.when(e == "").then(None).otherwise(e).alias(col)
 
 
-# Spellings officers use for a contract value, mapped to it.
-ENUM_SYNONYMS: dict[str, dict[str, str]] = {
-    "jenis_kelamin": {"LAKI_LAKI": "L", "LAKI": "L", "PRIA": "L", "M": "L", "MALE": "L",
-                      "PEREMPUAN": "P", "WANITA": "P", "F": "P", "W": "P", "FEMALE": "P"},
-    "indikasi_tppo": {"YA": "Y", "YES": "Y", "TIDAK": "N", "NO": "N", "T": "N"},
-}
+@cache
+def reference_rows(name: str) -> tuple[dict[str, str], ...]:
+    """The rows of seed ``dbt_project/seeds/reference/<name>.csv``: the reference lists
+    dbt and the ingest share (one file, read by both)."""
+    with open(REFERENCE_DIR / f"{name}.csv", newline="", encoding="utf-8") as fh:
+        return tuple(csv.DictReader(fh))
+
+
+def _compact(text: str) -> str:
+    """Upper case, accents folded, only letters and digits: how placeholders compare."""
+    folded = unicodedata.normalize("NFKD", text.upper())
+    return "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
+
+
+@cache
+def placeholders(kind: str = "any") -> frozenset[str]:
+    """Compact forms of the values that mean "missing" (seed placeholders) for ``kind``
+    (person, recruiter, place, country; ``any`` alone for coded fields and documents);
+    the same rule as dbt's macro is_placeholder."""
+    return frozenset(_compact(r["value"]) for r in reference_rows("placeholders")
+                     if r["applies_to"] in ("any", kind)) | {""}
+
+
+def code_synonyms() -> dict[str, dict[str, str]]:
+    """field -> {spelling officers use: contract value}, from seed code_synonyms."""
+    table: dict[str, dict[str, str]] = {}
+    for r in reference_rows("code_synonyms"):
+        table.setdefault(r["field"], {})[r["synonym"]] = r["value"]
+    return table
 
 
 def enum_value(col: str) -> pl.Expr:
     """Upper case, trimmed, inner spaces and dashes as underscores (``kunjungan keluarga``),
-    and known synonyms mapped to the contract value (``PEREMPUAN`` -> ``P``)."""
-    e = pl.col(col).str.strip_chars().str.to_uppercase().str.replace_all(r"[\s\-]+", "_")
-    if col in ENUM_SYNONYMS:
-        e = e.replace(ENUM_SYNONYMS[col])
-    return pl.when(e == "").then(None).otherwise(e).alias(col)
+    known synonyms mapped to the contract value (``PEREMPUAN`` -> ``P``, seed
+    code_synonyms) and placeholders (``-``, ``TIDAK ADA``) as NULL."""
+    raw = pl.col(col).str.strip_chars()
+    e = raw.str.to_uppercase().str.replace_all(r"[\s\-]+", "_")
+    synonyms = code_synonyms().get(col)
+    if synonyms:
+        e = e.replace(synonyms)
+    return pl.when(is_placeholder(raw)).then(None).otherwise(e).alias(col)
+
+
+def is_placeholder(e: pl.Expr, kind: str = "any") -> pl.Expr:
+    """True where the text is empty or a placeholder of ``kind`` (NULL stays NULL)."""
+    compact = e.str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
+    return compact.is_in(sorted(placeholders(kind)))
 
 
 def nik_digits(col: str = "nik") -> pl.Expr:
@@ -194,37 +227,14 @@ def parse_int(col: str) -> pl.Expr:
     return s.cast(pl.Int32, strict=False)
 
 
-def normalise_country_text(text: str) -> str:
-    """Upper case, punctuation to spaces, single spaces: the key of the alias table."""
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in text.upper().replace(".", ""))
-    return " ".join(cleaned.split())
-
-
-@lru_cache(maxsize=1)
-def country_aliases() -> dict[str, str]:
-    """Alias -> ISO 3166 alpha-3, from the project's country reference seed."""
-    table: dict[str, str] = {}
-    with open(REFERENCE_DIR / "countries.csv", newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            names = [row["iso3"], row["country_name"], *row["aliases"].split("|")]
-            for name in names:
-                table[normalise_country_text(name)] = row["iso3"]
-    return table
-
-
-def parse_country(col: str) -> pl.Expr:
-    """ISO 3166 alpha-3 of a free-text country, or NULL when the text is unknown."""
-    key = (
-        pl.col(col)
-        .str.to_uppercase()
-        .str.replace_all(r"\.", "")
-        .str.replace_all(r"[^A-Z0-9]+", " ")
-        .str.strip_chars()
-    )
-    return key.replace_strict(country_aliases(), default=None, return_dtype=pl.Utf8)
-
-
 def passport_number(col: str = "no_paspor") -> pl.Expr:
-    """A passport number as compared across feeds: upper case, no spaces or dashes."""
+    """A passport number as compared across feeds: upper case, no spaces or dashes.
+
+    NULL for a placeholder (``TIDAK ADA``, ``-``) and for a text without a digit or
+    whose digits are one digit repeated (``BELUM``, ``0000000``): linked as a number, such
+    a value would join every person who has none."""
     e = pl.col(col).str.to_uppercase().str.replace_all(r"[\s\-.]", "")
-    return pl.when(e == "").then(None).otherwise(e)
+    junk = (is_placeholder(pl.col(col)) | ~e.str.contains(r"[0-9]")
+            | e.str.replace_all(r"[^0-9]", "").str.contains(
+                "^(?:" + "|".join(f"{d}+" for d in "0123456789") + ")$"))
+    return pl.when(junk.fill_null(True)).then(None).otherwise(e)

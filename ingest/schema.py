@@ -37,7 +37,6 @@ NIK_DDL: tuple[tuple[str, str], ...] = (
 def _parsed_columns(
     dates: Iterable[str],
     timestamps: Iterable[str] = (),
-    countries: Iterable[str] = (),
     integers: Iterable[str] = (),
     nik: bool = False,
     passport: bool = False,
@@ -45,7 +44,6 @@ def _parsed_columns(
     cols: list[tuple[str, str]] = []
     cols += [(f"{c}_date", "DATE") for c in dates]
     cols += [(f"{c}_ts", "TIMESTAMP") for c in timestamps]
-    cols += [(f"{c}_iso3", "VARCHAR") for c in countries]
     cols += [(f"{c}_int", "INTEGER") for c in integers]
     if nik:
         cols += list(NIK_DDL)
@@ -60,7 +58,7 @@ def raw_columns(feed: Feed) -> list[tuple[str, str]]:
     """Name and DuckDB type of every column of ``raw.<feed.table>``, in order."""
     delivered = [(c, "VARCHAR") for c in feed.columns]
     parsed = _parsed_columns(
-        feed.dates, feed.timestamps, feed.countries, feed.integers, feed.nik, feed.passport
+        feed.dates, feed.timestamps, feed.integers, feed.nik, feed.passport
     )
     return delivered + parsed + list(LINEAGE_DDL)
 
@@ -126,6 +124,16 @@ CREATE TABLE IF NOT EXISTS meta.validations (
     unexpected_count BIGINT,
     message VARCHAR,
     validated_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta.unmapped_codes (  -- coded values outside the contract
+    batch_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    feed VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    delivery_date DATE NOT NULL,
+    field VARCHAR NOT NULL,            -- the delivered column (FEEDS.md)
+    value VARCHAR NOT NULL,            -- as loaded: upper case, spaces as underscores
+    n_rows BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta.erasures (  -- the erasure register (docs/PRIVACY.md)
     request_id VARCHAR NOT NULL,

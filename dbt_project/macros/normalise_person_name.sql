@@ -21,11 +21,20 @@
 
 {#- A person's own name as compared across agencies: normalise_person_name (case, titles,
     forms of address, punctuation), then the patronymic cut off (`SITI AMINAH BINTI
-    SUPARDI` -> `SITI AMINAH`), because agencies write it on some records only. -#}
-{% macro normalise_full_name(expr) -%}
+    SUPARDI` -> `SITI AMINAH`), because agencies write it on some records only. A
+    placeholder of `kind` (person or recruiter; seed placeholders: `TANPA NAMA`,
+    `TIDAK DIKETAHUI`, `Bpk. N/A`, or a role such as `CALO` where a recruiter's name
+    belongs) is no name: NULL, before linking and clustering. -#}
+{% macro normalise_full_name(expr, kind='person') -%}
+    {%- set name -%}
     nullif(trim(regexp_replace(
         {{ normalise_person_name(expr) }},
         '\s(BIN|BINTI|BT)(\s.*)?$',
         ''
     )), '')
+    {%- endset -%}
+    case
+        when {{ is_placeholder(expr, kind) }} or {{ is_placeholder(name, kind) }} then null
+        else {{ name }}
+    end
 {%- endmacro %}

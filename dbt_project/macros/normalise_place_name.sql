@@ -48,6 +48,17 @@
     )
 {%- endmacro %}
 
+{#- An officer's place text as the resolver compares it: normalise_place_name, or NULL
+    when the text is a placeholder (`-`, `TIDAK ADA`, `Kec. Tidak Diketahui`; seed
+    placeholders), as delivered or once its prefix is stripped. -#}
+{% macro normalise_address_part(expr, kind='village', strip_prefix=true) -%}
+    {%- set name = normalise_place_name(expr, kind, strip_prefix) -%}
+    case
+        when {{ is_placeholder(expr, 'place') }} or {{ is_placeholder(name, 'place') }} then null
+        else {{ name }}
+    end
+{%- endmacro %}
+
 {#- One key per distinct address text (and NIK district), shared by the resolver and the
     models that look an address up, so that both sides hash exactly the same text. -#}
 {% macro address_key(desa, kecamatan, kabupaten, nik_district) -%}

@@ -2,11 +2,12 @@
 feeds may write them, normalised, with the ISO alpha-2 and alpha-3 codes.
 
 Names come from CLDR through Babel (English, Indonesian, Malay display names, plus the
-alpha-2 and alpha-3 codes themselves) and from a short hand-kept list of old or common
-variants (VARIANTS below). A name that two territories share is dropped (ambiguous).
+alpha-2 and alpha-3 codes themselves); the hand-kept spellings, cities and regions are
+in seeds/reference/country_aliases.csv. A name two territories share is dropped.
 The committed seed must equal this script's output (tests/dbt/test_country_names.py):
 
-    .venv/bin/python dbt_project/scripts/country_names.py > dbt_project/seeds/reference/country_names.csv
+    cd dbt_project && ../.venv/bin/python scripts/country_names.py \
+        > seeds/reference/country_names.csv
 """
 
 from __future__ import annotations
@@ -21,35 +22,7 @@ from babel import Locale
 from babel.core import get_global
 
 LOCALES = ("en", "id", "ms")
-SOURCE_ORDER = ["cldr:en", "cldr:id", "cldr:ms", "iso:alpha2", "iso:alpha3", "alias"]
-
-# Old or common spellings CLDR does not hold, seen in the feeds. iso2 -> names.
-VARIANTS: dict[str, tuple[str, ...]] = {
-    "SA": ("SAUDI", "ARAB SAUDI", "SAUDI ARABIAN", "KSA", "KERAJAAN ARAB SAUDI"),
-    "AE": ("UEA", "UAE", "EMIRAT ARAB", "UNI EMIRAT ARAB", "DUBAI", "ABU DHABI"),
-    "HK": ("HONGKONG", "HONG KONG SAR", "HONGKONG SAR", "HKSAR", "HONGKONG CHINA"),
-    "TW": ("TAIWAN ROC", "TAIWAN R O C", "REPUBLIC OF CHINA", "CHINESE TAIPEI", "TAIPEI"),
-    "KR": ("KOREA SELATAN", "KOREA", "KORSEL", "REPUBLIC OF KOREA", "ROK", "KOREA REPUBLIC"),
-    "MY": ("MALAYSIA TIMUR", "MALAYSIA BARAT", "MALAYSIA SEMENANJUNG", "MAL", "MLY", "MAS"),
-    "SG": ("SINGAPURA", "SIN"),
-    "BN": ("BRUNEI", "BRUNEI DARUSSALAM"),
-    "KH": ("KAMBOJA", "KAMBODIA"),
-    "MM": ("BURMA",),
-    "LA": ("LAOS", "LAO PDR"),
-    "TH": ("THAILAN", "THAI", "MUANG THAI", "MUANGTHAI"),
-    "TR": ("TURKI", "TURKIYE"),
-    "PH": ("FILIPINA", "PILIPINA"),
-    "ID": ("RI", "WNI"),
-    "CN": ("TIONGKOK", "RRT", "RRC", "CINA", "PRC", "REPUBLIK RAKYAT TIONGKOK"),
-    "GB": ("UK", "INGGRIS", "INGGRIS RAYA", "BRITANIA", "GREAT BRITAIN"),
-    "US": ("AMERIKA", "AMERIKA SERIKAT", "USA"),
-    "VN": ("VIETNAM", "VIET NAM"),
-    "TL": ("TIMOR LESTE",),
-    "YE": ("YAMAN",),
-    "JO": ("YORDANIA",),
-    "PL": ("POLANDIA",),
-}
-
+SOURCE_ORDER = ["cldr:en", "cldr:id", "cldr:ms", "iso:alpha2", "iso:alpha3"]
 
 def normalise(text: str) -> str:
     """Upper case, ASCII fold, punctuation to spaces, single spaces (= normalise_text)."""
@@ -59,11 +32,17 @@ def normalise(text: str) -> str:
     return " ".join(folded.split())
 
 
+# CLDR's aliases also map withdrawn codes (ISO 3166-3) to today's territory: Burma,
+# the German Democratic Republic, metropolitan France, East Timor, South Yemen, Zaire.
+WITHDRAWN_ALPHA3 = frozenset({"BUR", "DDR", "FXX", "TMP", "YMD", "ZAR"})
+
+
 def territories() -> dict[str, str]:
     """ISO 3166 alpha-2 -> alpha-3 for every territory CLDR knows by both codes."""
     alpha3: dict[str, str] = {}
     for old, new in get_global("territory_aliases").items():
-        if len(old) == 3 and old.isalpha() and len(new) == 1 and len(new[0]) == 2:
+        if len(old) == 3 and old.isalpha() and len(new) == 1 and len(new[0]) == 2 \
+                and old not in WITHDRAWN_ALPHA3:
             alpha3.setdefault(new[0], old)
     names = Locale("en").territories
     return {c: alpha3[c] for c in sorted(names) if len(c) == 2 and c.isalpha() and c in alpha3}
@@ -83,12 +62,14 @@ def rows() -> list[tuple[str, str, str, str]]:
         for iso2 in codes:
             if iso2 in names:
                 add(iso2, names[iso2], f"cldr:{loc}")
+                # "Myanmar (Burma)", "Congo (Kinshasa)": the name without its qualifier
+                # too (CONGO names two territories, so it is dropped below)
+                bare = re.sub(r"\s*\([^)]*\)", "", names[iso2])
+                if bare != names[iso2]:
+                    add(iso2, bare, f"cldr:{loc}")
     for iso2, iso3 in codes.items():
         add(iso2, iso2, "iso:alpha2")
         add(iso2, iso3, "iso:alpha3")
-    for iso2, names in VARIANTS.items():
-        for name in names:
-            add(iso2, name, "alias")
     out: list[tuple[str, str, str, str]] = []
     for key, found in sorted(candidates.items()):
         if len({iso2 for iso2, _, _ in found}) != 1:

@@ -1,5 +1,6 @@
 """The committed country-names seed is exactly what the generator derives from CLDR
-(Babel): it cannot drift from the library or from the hand-kept variants."""
+(Babel): it cannot drift from the library. Hand-kept spellings, cities and regions are in
+country_aliases.csv, resolved with it in dbt (tests/dbt/test_country_resolution.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def test_common_spellings_resolve_and_names_are_unambiguous():
     module = _module()
     table = {name: iso3 for _, iso3, name, _ in module.rows()}
     assert len(table) == len(module.rows())
-    for text, iso3 in [("Arab Saudi", "SAU"), ("Hongkong", "HKG"), ("Taiwan ROC", "TWN"),
-                       ("Singapura", "SGP"), ("Malaysia", "MYS"), ("Korea Selatan", "KOR")]:
+    for text, iso3 in [("Saudi Arabia", "SAU"), ("Hong Kong SAR China", "HKG"), ("Taiwan", "TWN"),
+                       ("Singapura", "SGP"), ("Malaysia", "MYS"), ("Korea Selatan", "KOR"),
+                       ("Jepang", "JPN"), ("Timor Leste", "TLS")]:
         assert table[module.normalise(text)] == iso3, text
+
+
+def test_territories_carry_todays_alpha3_not_a_withdrawn_code():
+    codes = _module().territories()
+    assert {k: codes[k] for k in ("MM", "DE", "YE", "TL", "CD", "FR")} == {
+        "MM": "MMR", "DE": "DEU", "YE": "YEM", "TL": "TLS", "CD": "COD", "FR": "FRA"}

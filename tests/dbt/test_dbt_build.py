@@ -80,8 +80,8 @@ def _crossing(
         "waktu_ts": at,
         "arah": arah,
         "no_paspor_key": passport,
-        "kewarganegaraan_iso3": nationality,
-        "negara_iso3": country,
+        "kewarganegaraan": nationality,
+        "negara": country,
     }
 
 
@@ -158,7 +158,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
             {
                 "id_penempatan": "PL-001",
                 **PERSON_D,
-                "negara_penempatan_iso3": "TWN",
+                "negara_penempatan": "Taiwan R.O.C.",
                 "no_paspor_key": "PP_D",
                 "tgl_keberangkatan_date": date(2025, 1, 20),
                 "id_p3mi": "P3MI-01",
@@ -186,8 +186,8 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
         "2025-02-12",
         "perlintasan_CGK_20250212.csv",
         [
-            _crossing("CGK", "0001", datetime(2025, 2, 1, 7), "KEBERANGKATAN", "PP_C", "JPN"),
-            _crossing("CGK", "0002", datetime(2025, 2, 11, 7), "KEDATANGAN", "PP_C", "JPN"),
+            _crossing("CGK", "0001", datetime(2025, 2, 1, 7), "KEBERANGKATAN", "PP_C", "JEPANG"),
+            _crossing("CGK", "0002", datetime(2025, 2, 11, 7), "KEDATANGAN", "PP_C", "Jepang"),
             _crossing("CGK", "0003", datetime(2025, 2, 5, 7), "KEBERANGKATAN", "PP_X", "MYS"),
             _crossing("CGK", "0005", datetime(2025, 2, 6, 7), "KEBERANGKATAN", None, "MYS"),
         ],
@@ -264,7 +264,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
                 "id_penggagalan": "PG-001",
                 "waktu_ts": datetime(2025, 3, 4, 10),
                 "perekrut": "Pak Darman",
-                "negara_tujuan_iso3": "MYS",
+                "negara_tujuan": "Malaysia (Kuala Lumpur)",
             },
         ],
         [
@@ -293,7 +293,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
                 "status_prosedural": "NONPROSEDURAL",
                 "nama_perekrut": "Sudarman als Darman",
                 "indikasi_tppo": "Y",
-                "negara_iso3": "MYS",
+                "negara": "MYS",
             },
             # person A again, her NIK lost to Excel's scientific notation: linked by name,
             # birth date, sex and village
@@ -307,7 +307,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
                 "jenis_kelamin": "P",
                 "status_prosedural": "PROSEDURAL",
                 "indikasi_tppo": "N",
-                "negara_iso3": "MYS",
+                "negara": "MYS",
             },
             # no district or regency typed: only the NIK's Kemendagri district can place it
             {
@@ -316,7 +316,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
                 **_person("K_J", "180901", desa="WAYLAYAP"),
                 "status_prosedural": "PROSEDURAL",
                 "indikasi_tppo": "N",
-                "negara_iso3": "TWN",
+                "negara": "TWN",
             },
         ],
         [],
@@ -330,7 +330,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
             {
                 "no_izin": "WNA-001",
                 "jenis_izin": "ITAS",
-                "kewarganegaraan_iso3": "CHN",
+                "kewarganegaraan": "CHN",
                 **WAY_LAYAP_TEXT,
                 "berlaku_dari_date": date(2024, 6, 1),
                 "berlaku_sampai_date": date(2026, 6, 1),
@@ -339,7 +339,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
             {
                 "no_izin": "WNA-002",
                 "jenis_izin": "ITAS",
-                "kewarganegaraan_iso3": "KOR",
+                "kewarganegaraan": "KOR",
                 **AMBARAWA_TEXT,
                 "berlaku_dari_date": date(2025, 1, 1),
                 "berlaku_sampai_date": date(2025, 12, 31),
@@ -358,7 +358,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
             {
                 "no_izin": "WNA-001",
                 "jenis_izin": "ITAS",
-                "kewarganegaraan_iso3": "CHN",
+                "kewarganegaraan": "CHN",
                 **WAY_LAYAP_TEXT,
                 "berlaku_dari_date": date(2024, 6, 1),
                 "berlaku_sampai_date": date(2026, 6, 1),
@@ -386,6 +386,38 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
                 "jenis_temuan": "CPMI_NONPROSEDURAL",
                 "jumlah_orang_int": 3,
                 **WAY_LAYAP_OTHER,
+            },
+        ],
+        [],
+    ),
+    (
+        # values no rule maps: listed in mart_unmapped_values, counted nowhere else
+        "imigrasi",
+        "wna",
+        "2025-02-15",
+        "wna_BDL_20250215.csv",
+        [
+            {
+                "no_izin": "WNA-009",
+                "jenis_izin": "ITAS",
+                "kewarganegaraan": "Atlantis Raya",
+                "desa": "Kampung Entah",
+                "kecamatan": "Antah",
+                "kabupaten": "Negeri Antah Berantah",
+                "berlaku_dari_date": date(2025, 2, 1),
+                "berlaku_sampai_date": date(2025, 12, 31),
+                "status": "AKTIF",
+            },
+            {
+                "no_izin": "WNA-010",
+                "jenis_izin": "ITAS",
+                "kewarganegaraan": "TIDAK ADA",
+                "desa": "-",
+                "kecamatan": "Antah",
+                "kabupaten": "Negeri Antah Berantah",
+                "berlaku_dari_date": date(2025, 2, 1),
+                "berlaku_sampai_date": date(2025, 12, 31),
+                "status": "AKTIF",
             },
         ],
         [],
@@ -486,6 +518,12 @@ def build_fixture_warehouse(path: Path) -> None:
             " 'imigrasi', 'paspor', DATE '2025-01-10', 100, 'x', 'DUPLICATE',"
             " 'imigrasi/paspor/2025-01-10/paspor_BDL_20250110.csv', 'B1',"
             " TIMESTAMP '2025-03-20 01:00:00', 0, 0, 0)"
+        )
+        # a coded value outside the contract, as the ingest records it
+        con.execute(
+            "INSERT INTO meta.unmapped_codes VALUES ('B1', 'imigrasi', 'paspor',"
+            " 'imigrasi/paspor/2025-01-10/paspor_BDL_20250110.csv', DATE '2025-01-10',"
+            " 'tujuan_permohonan', 'NIK_1801234567890123', 2)"
         )
         # not processed yet: must not extend the months of the marts
         con.execute(
@@ -782,3 +820,19 @@ def test_feed_quality_lists_every_processed_file(warehouse):
     assert rejected == {"stray.csv": "unknown", "kiriman/lain/2025-01-07/x.csv": "unknown",
                         "imigrasi/paspor/\u0662\u0660\u0662\u0665-01-01/x.csv": "imigrasi",
                         "polda/2024-06-01/y.csv": "polda", "old/stray.csv": "unknown"}
+
+
+def test_unmapped_values_are_listed_with_what_was_done(warehouse):
+    rows = {(r[0], r[1], r[2], r[3], r[4]): r[5:] for r in warehouse.execute(
+        "select source, feed, field, value_kind, raw_value, n_rows, first_delivery_date,"
+        " action from marts.mart_unmapped_values").fetchall()}
+    assert set(rows) == {
+        ("imigrasi", "wna", "kewarganegaraan", "COUNTRY", "Atlantis Raya"),
+        ("imigrasi", "wna", "kabupaten", "REGENCY", "Negeri Antah Berantah"),
+        ("imigrasi", "paspor", "tujuan_permohonan", "CODE", "NIK_<digits>"),
+    }  # the placeholder TIDAK ADA is a missing value, not an unmapped one
+    n, first, action = rows[("imigrasi", "wna", "kewarganegaraan", "COUNTRY", "Atlantis Raya")]
+    assert (n, first) == (1, date(2025, 2, 15)) and "country_aliases.csv" in action
+    n, _, action = rows[("imigrasi", "wna", "kabupaten", "REGENCY", "Negeri Antah Berantah")]
+    assert n == 2 and "place_aliases.csv" in action
+    assert rows[("imigrasi", "paspor", "tujuan_permohonan", "CODE", "NIK_<digits>")][0] == 2

@@ -49,7 +49,7 @@ def _batch(values: list[str | None], tujuan: list[str]) -> pl.DataFrame:
         "_row_number": list(range(1, n + 1)),
         "jenis_kelamin": values, "tujuan_permohonan": tujuan, "status": ["PROSES"] * n,
         "tgl_permohonan_date": [dt.date(2025, 3, 5)] * n, "tgl_keputusan_date": [None] * n,
-        "negara_tujuan": ["MALAYSIA"] * n, "negara_tujuan_iso3": ["MYS"] * n,
+        "negara_tujuan": ["MALAYSIA"] * n,
         "nik_status": ["VALID"] * (n - 1) + ["WRONG_LENGTH"],
     }, schema_overrides={"tgl_keputusan_date": pl.Date})
 

@@ -47,10 +47,10 @@ def test_csv_with_bom_crlf_and_bad_rows_reconciles(tmp_path, con):
     assert q[1][:3] == (5, 4, "no_permohonan") and "empty" in q[1][3]
     assert q[2][:2] == (6, 5) and "expected 18 fields" in q[2][3]
     raw = con.execute("SELECT no_permohonan, nik_status, nik_key IS NOT NULL, _row_number, "
-                      "tgl_permohonan_date, negara_tujuan_iso3 FROM raw.imigrasi__paspor "
+                      "tgl_permohonan_date, negara_tujuan FROM raw.imigrasi__paspor "
                       "ORDER BY 1").fetchall()
-    assert raw == [("P1", "VALID", True, 1, dt.date(2025, 3, 5), "MYS"),
-                   ("P2", "VALID", True, 2, dt.date(2025, 3, 5), "MYS")]
+    assert raw == [("P1", "VALID", True, 1, dt.date(2025, 3, 5), "MALAYSIA"),
+                   ("P2", "VALID", True, 2, dt.date(2025, 3, 5), "MALAYSIA")]
     cols = [r[0] for r in con.execute("DESCRIBE raw.imigrasi__paspor").fetchall()]
     assert cols[0] == "no_permohonan"  # the BOM did not leak into the first column name
 

@@ -87,19 +87,6 @@ def test_timestamps_become_wib_wall_time(text, expected):
     assert _one(parsing.parse_timestamp("t"), t=text) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "iso3"),
-    [("MALAYSIA", "MYS"), ("MAL", "MYS"), ("ARAB SAUDI", "SAU"), ("SAUDI ARABIA", "SAU"),
-     ("KSA", "SAU"), ("K.S.A.", "SAU"), ("HONGKONG", "HKG"), ("Hong Kong", "HKG"),
-     ("TAIWAN", "TWN"), ("SINGAPURA", "SGP"), ("KAMBOJA", "KHM"), ("CAMBODIA", "KHM"),
-     ("UNI EMIRAT ARAB", "ARE"), ("UEA", "ARE"), ("KOREA SELATAN", "KOR"), ("JEPANG", "JPN"),
-     ("BRUNEI DARUSSALAM", "BRN"), ("ATLANTIS", None), (None, None)],
-)
-def test_countries_map_to_iso3(text, iso3):
-    df = pl.DataFrame({"c": [text]}, schema={"c": pl.Utf8})
-    assert df.select(parsing.parse_country("c"))[0, 0] == iso3
-
-
 def test_enumerations_are_normalised():
     assert _one(parsing.enum_value("e"), e=" kunjungan keluarga ") == "KUNJUNGAN_KELUARGA"
     assert _one(parsing.enum_value("e"), e="terbit") == "TERBIT"

@@ -136,6 +136,11 @@ def apply_retention(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> dict[str
             [cutoff]).fetchall()[0][0]
         if n:
             removed["meta.quarantine.raw_text"] = n
+        # a coded field may hold whatever was typed into it, a NIK included
+        n = con.execute("DELETE FROM meta.unmapped_codes WHERE delivery_date < ?",
+                        [cutoff]).fetchall()[0][0]
+        if n:
+            removed["meta.unmapped_codes"] = n
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -8,9 +8,10 @@
                                    NIK, passport or a probabilistic link) to the same
                                    country departing within var('placement_window_days');
       U1  UNRESOLVED               no passport number on the crossing: nobody to follow;
-      U2  UNRESOLVED               destination country unknown;
-      N1  NON_LABOUR               destination is not a labour destination (countries seed);
-      S1  SUSPECTED_NONPROCEDURAL  adverse evidence about the person up to the departure: a
+      N1  NON_LABOUR               the destination is known and not a labour destination
+                                   (not listed as one in the countries seed);
+      S1  SUSPECTED_NONPROCEDURAL  labour destination or destination unknown, and
+                                   adverse evidence about the person up to the departure: a
                                    passport application postponed (DITUNDA), applications at
                                    two or more offices after a postponement or refusal, a
                                    NONPROSEDURAL/TPPO complaint, a TPPO case as victim, an
@@ -18,7 +19,7 @@
                                    often come later);
       N2  NON_LABOUR               back within var('return_window_days') (60; the
                                    baseline's 30 days call hajj (~40 days) and family visits
-                                   labour migration);
+                                   labour migration), whatever the destination;
       N3  NON_LABOUR               the person's latest application before the departure
                                    states a purpose in var('non_labour_purposes') (hajj,
                                    study, medical, official) and the absence fits it: back
@@ -27,6 +28,9 @@
       N4  NON_LABOUR (provisional) not back, but away for less than
                                    var('min_absence_days') as of the newest crossing: an
                                    absence that short says nothing yet; re-judged later;
+      U2  UNRESOLVED               destination country unknown (no country text, or one
+                                   that no rule maps: marts.mart_unmapped_values) and none
+                                   of the rules above decides;
       S3  SUSPECTED_NONPROCEDURAL  labour destination, no placement, not back within the
                                    return window, and the stated non-labour purpose does not
                                    fit the absence: away longer than its maximum (overstaying
@@ -319,12 +323,13 @@ ruled as (
         case
             when matched_placement_id is not null then 'P'
             when passport_key is null then 'U1'
-            when destination_country is null or is_labour_destination is null then 'U2'
-            when not is_labour_destination then 'N1'
+            when destination_country is not null and not coalesce(is_labour_destination, false)
+                then 'N1'
             when adverse_evidence is not null then 'S1'
             when has_returned then 'N2'
             when is_non_labour_purpose and absence_days <= purpose_max_absence_days then 'N3'
             when is_return_window_open and days_observed < {{ min_absence }} then 'N4'
+            when destination_country is null then 'U2'
             when is_non_labour_purpose then 'S3'
             else 'S2'
         end as classification_rule
@@ -389,11 +394,11 @@ final as (
             when 'U2' then 'destination country unknown'
             when 'N1' then 'destination ' || destination_country || ' is not a labour destination'
             when 'S1' then
-                'labour destination ' || destination_country || ', no placement; adverse evidence: '
-                || adverse_evidence
+                coalesce('labour destination ' || destination_country, 'destination unknown')
+                || ', no placement; adverse evidence: ' || adverse_evidence
             when 'N2' then
-                'labour destination ' || destination_country || ' but back after ' || days_away
-                || ' day(s)'
+                coalesce('labour destination ' || destination_country, 'destination unknown')
+                || ' but back after ' || days_away || ' day(s)'
             when 'N3' then
                 'stated purpose ' || stated_purpose || ' (application ' || purpose_application_id
                 || '), ' || absence_words || ', within its ' || purpose_max_absence_days

@@ -185,10 +185,12 @@ normalised as (
         addresses.kecamatan,
         addresses.kabupaten,
         addresses.nik_district,
-        {{ normalise_place_name('addresses.desa', 'village') }} as village_norm,
-        {{ normalise_place_name('addresses.desa', 'village', strip_prefix=false) }} as village_full,
-        {{ normalise_place_name('addresses.kecamatan', 'district') }} as district_norm,
-        {{ normalise_place_name('addresses.kabupaten', 'regency') }} as regency_norm,
+        -- a placeholder (`-`, `TIDAK ADA`; seed placeholders) is a missing name
+        {{ normalise_address_part('addresses.desa', 'village') }} as village_norm,
+        {{ normalise_address_part('addresses.desa', 'village', strip_prefix=false) }}
+            as village_full,
+        {{ normalise_address_part('addresses.kecamatan', 'district') }} as district_norm,
+        {{ normalise_address_part('addresses.kabupaten', 'regency') }} as regency_norm,
         nik_district_map.bps_district_code as nik_bps_district_code
     from addresses
     left join nik_district_map

@@ -94,7 +94,7 @@ aliases as (
         mentions.mention_id,
         mentions.regency_code,
         alias_parts.alias_index,
-        {{ normalise_full_name('alias_parts.alias_text') }} as alias_name
+        {{ normalise_full_name('alias_parts.alias_text', 'recruiter') }} as alias_name
     from mentions,
         unnest(
             regexp_split_to_array(mentions.name_text, '(?i)\s+(als\.?|alias)\s+|\s*/\s*|\s*[()]\s*')

@@ -8,11 +8,16 @@ latest as (
     qualify {{ is_latest_version(['id_kasus']) }}
 ),
 
+countries as (
+    {{ country_resolution('latest', ['negara']) }}
+),
+
 final as (
     select
         id_kasus as complaint_id,
         tgl_lapor_date as reported_date,
-        negara_iso3 as destination_country,
+        destination_country_lookup.iso3 as destination_country,
+        latest.negara as destination_country_text,
         jenis_kasus as case_type,
         status_prosedural as procedural_status,
         indikasi_tppo = 'Y' as is_tppo_indicated,
@@ -21,6 +26,7 @@ final as (
         {{ person_columns() }},
         {{ lineage_columns() }}
     from latest
+    left join countries as destination_country_lookup on destination_country_lookup.country_text = latest.negara
 )
 
 select * from final

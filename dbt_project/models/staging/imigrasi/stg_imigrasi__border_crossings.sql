@@ -8,6 +8,10 @@ latest as (
     qualify {{ is_latest_version(['kode_tpi', 'no_perlintasan']) }}
 ),
 
+countries as (
+    {{ country_resolution('latest', ['kewarganegaraan', 'negara']) }}
+),
+
 final as (
     select
         kode_tpi || '-' || no_perlintasan as crossing_id,
@@ -16,8 +20,10 @@ final as (
         waktu_ts as crossed_at,
         arah as direction,
         no_paspor_key as passport_key,
-        kewarganegaraan_iso3 as nationality,
-        negara_iso3 as country,
+        nationality_lookup.iso3 as nationality,
+        latest.kewarganegaraan as nationality_text,
+        country_lookup.iso3 as country,
+        latest.negara as country_text,
         no_penerbangan as flight_number,
         nama as person_name,
         tgl_lahir_date as birth_date,
@@ -28,6 +34,8 @@ final as (
         _is_revisi,
         _row_number
     from latest
+    left join countries as nationality_lookup on nationality_lookup.country_text = latest.kewarganegaraan
+    left join countries as country_lookup on country_lookup.country_text = latest.negara
 )
 
 select * from final

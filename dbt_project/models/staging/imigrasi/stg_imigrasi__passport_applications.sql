@@ -9,6 +9,10 @@ latest as (
     qualify {{ is_latest_version(['no_permohonan']) }}
 ),
 
+countries as (
+    {{ country_resolution('latest', ['negara_tujuan']) }}
+),
+
 final as (
     select
         no_permohonan as application_id,
@@ -17,11 +21,13 @@ final as (
         tgl_keputusan_date as decided_date,
         status as application_status,
         tujuan_permohonan as travel_purpose,
-        negara_tujuan_iso3 as destination_country,
+        destination_country_lookup.iso3 as destination_country,
+        latest.negara_tujuan as destination_country_text,
         alasan_penundaan as postponement_reason,
         {{ person_columns(passport=true) }},
         {{ lineage_columns() }}
     from latest
+    left join countries as destination_country_lookup on destination_country_lookup.country_text = latest.negara_tujuan
 )
 
 select * from final

@@ -8,6 +8,10 @@ latest as (
     qualify {{ is_latest_version(['nomor_lp']) }}
 ),
 
+countries as (
+    {{ country_resolution('latest', ['negara_tujuan']) }}
+),
+
 final as (
     select
         nomor_lp as case_id,
@@ -15,7 +19,8 @@ final as (
         tgl_kejadian_date as incident_date,
         satuan as police_unit,
         modus as modus,
-        negara_tujuan_iso3 as destination_country,
+        destination_country_lookup.iso3 as destination_country,
+        latest.negara_tujuan as destination_country_text,
         lokasi_kabupaten as regency_text,
         tahap as stage,
         diperbarui_pada_ts as updated_at,
@@ -25,6 +30,7 @@ final as (
         _is_revisi,
         _row_number
     from latest
+    left join countries as destination_country_lookup on destination_country_lookup.country_text = latest.negara_tujuan
 )
 
 select * from final
