@@ -194,15 +194,20 @@ def dbt_build(batch_id: str) -> dict:
 
 
 def validate_marts(batch_id: str) -> dict:
-    from tppo.publish import check_marts
+    from tppo.publish import check_marts, new_unmapped_values
 
     p = paths()
     with duckdb.connect(str(p.warehouse), read_only=True) as con:
         problems = check_marts(con)
+        fresh = new_unmapped_values(con, p.analytics)
     if problems:
         raise DataProblem("mart checks failed; publication is blocked:\n  "
                           + "\n  ".join(problems))
-    return {"checks": "passed"}
+    for (source, feed_name, field_name), (values, rows) in sorted(fresh.items()):
+        log.warning("%s/%s brought %d value(s) of %s that could not be mapped (%d rows): "
+                    "see marts.mart_unmapped_values and the README, 'When a value is not "
+                    "mapped'", source, feed_name, values, field_name, rows)
+    return {"checks": "passed", "new_unmapped_values": sum(v for v, _ in fresh.values())}
 
 
 def publish(batch_id: str) -> dict:

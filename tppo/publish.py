@@ -61,7 +61,10 @@ COUNT_MEASURES: tuple[str, ...] = (
 # Aggregate marts that the dashboards' copy may hold (no person-level rows,
 # no recruiter names).
 DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",
-                   "mart_recruiter_watchlist", "mart_feed_quality")
+                   "mart_recruiter_watchlist", "mart_feed_quality", "mart_unmapped_values")
+# Rows of a copied mart the dashboards' copy keeps: an unmapped value carried by fewer
+# than five records stays in the analysts' file (it could be something typed once).
+DASHBOARD_ROWS = {"mart_unmapped_values": "n_rows >= 5"}
 VILLAGES = 2642
 
 
@@ -251,10 +254,45 @@ def _dashboard_tables(con: duckdb.DuckDBPyConnection, dbt_target: Path) -> None:
                    "FROM frame")
         con.execute(f"CREATE TABLE out.marts.{table} AS SELECT {cols} FROM ({sql}) "
                     f"ORDER BY {_order_by(con, table)}")
+    present = set(_tables(con, "wh"))
     for table in DASHBOARD_MARTS:
-        if table not in DASHBOARD_SPECS:
+        if table not in DASHBOARD_SPECS and table in present:
             con.execute(f"CREATE TABLE out.marts.{table} AS SELECT * FROM wh.marts.{table} "
+                        f"WHERE {DASHBOARD_ROWS.get(table, 'true')} "
                         f"ORDER BY {_order_by(con, table)}")
+
+
+def new_unmapped_values(con: duckdb.DuckDBPyConnection,
+                        published: Path) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """(source, feed, field) -> (values, rows) of the unmapped values in the warehouse's
+    marts that the published analytics file does not list yet: what this run brought."""
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
+        "AND table_name = 'mart_unmapped_values' AND table_catalog = current_database()"
+    ).fetchall()}
+    if not have:
+        return {}
+    key = "source, feed, field, value_kind, raw_value"
+    known = "SELECT NULL::VARCHAR AS k WHERE false"
+    attached = False
+    if published.exists():
+        try:
+            con.execute(f"ATTACH {sql_literal(published)} AS previous (READ_ONLY)")
+            attached = True
+        except duckdb.Error:
+            attached = False
+        if attached and con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_catalog = "
+                "'previous' AND table_name = 'mart_unmapped_values'").fetchall()[0][0]:
+            known = f"SELECT concat_ws('|', {key}) AS k FROM previous.marts.mart_unmapped_values"
+    try:
+        rows = con.execute(
+            f"SELECT source, feed, field, count(*), sum(n_rows) FROM marts.mart_unmapped_values "
+            f"WHERE concat_ws('|', {key}) NOT IN ({known}) GROUP BY ALL").fetchall()
+    finally:
+        if attached:
+            con.execute("DETACH previous")
+    return {(r[0], r[1], r[2]): (r[3], int(r[4])) for r in rows}
 
 
 def _build(p: Paths, name: str, fill) -> Path:

@@ -26,6 +26,19 @@ def print_outputs(p: Paths, top: int = 10) -> None:
             "SELECT risk_rank, village_code, village_name, district_name, regency_name, "
             "risk_score, risk_tier FROM marts.mart_village_risk WHERE month = ? "
             "ORDER BY risk_rank LIMIT ?", [month, top]).fetchall()
+        unmapped = con.execute(
+            "SELECT source, feed, field, count(*), sum(n_rows) FROM marts.mart_unmapped_values "
+            "GROUP BY ALL ORDER BY 5 DESC, 1, 2, 3"
+        ).fetchall() if con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+            "AND table_name = 'mart_unmapped_values'").fetchall()[0][0] else []
+    if unmapped:
+        print("\nvalues that could not be mapped (marts.mart_unmapped_values; README, "
+              "'When a value is not mapped'):")
+        for source, feed, field, values, n in unmapped[:8]:
+            print(f"  {source}/{feed} {field}: {values} value(s), {n} row(s)")
+        if len(unmapped) > 8:
+            print(f"  ... and {len(unmapped) - 8} more field(s)")
     print(f"\n{top} riskiest villages, {month:%Y-%m}:")
     print(f"{'rank':>4}  {'village_code':<12} {'village':<24} {'district':<20} "
           f"{'regency':<28} {'score':>6}  tier")

@@ -308,4 +308,36 @@ def feed_quality(con: duckdb.DuckDBPyConnection, failures: int = 10) -> str:
                      "Duplikat", "Ditolak", "Baris dibaca", "Baris dimuat", "Baris dikarantina",
                      "Cek kritis gagal", "Cek peringatan gagal"], body, set(range(3, 12)))
             + f"<h3>Berkas ditolak atau gagal cek terbaru ({failures} terakhir)</h3>"
-            + bad_table)
+            + bad_table + unmapped_values(con))
+
+
+VALUE_KINDS = {"COUNTRY": "Negara", "REGENCY": "Kabupaten/kota", "DISTRICT": "Kecamatan",
+               "VILLAGE": "Desa/kelurahan", "CODE": "Kode"}
+
+
+def unmapped_values(con: duckdb.DuckDBPyConnection, top: int = 10) -> str:
+    """The unmapped values carried by the most records (the dashboards' copy keeps those
+    of five records or more; all of them are in analytics.duckdb)."""
+    have = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                       "'marts' AND table_name = 'mart_unmapped_values'").fetchall()[0][0]
+    if not have:
+        return ""
+    rows = con.execute(
+        """SELECT source, feed, field, value_kind, raw_value, n_rows, first_delivery_date,
+                  last_delivery_date
+           FROM marts.mart_unmapped_values
+           ORDER BY n_rows DESC, source, feed, field, value_kind, raw_value LIMIT ?""",
+        [top]).fetchall()
+    intro = ("<p>Nilai yang tidak dapat dipetakan ke negara, wilayah BPS atau kode resmi. "
+             "Rekaman tetap dimuat; nilai ini dihitung sebagai tidak diketahui. Petugas data "
+             "memetakannya dengan menambah satu baris pada tabel referensi (README, "
+             "&ldquo;When a value is not mapped&rdquo;). Nilai dengan kurang dari 5 rekaman "
+             "hanya ada di data analis (marts.mart_unmapped_values).</p>")
+    if not rows:
+        return ("<h3>Nilai belum terpetakan</h3>" + intro
+                + "<p>Tidak ada nilai dengan 5 rekaman atau lebih.</p>")
+    body = [[text(r[0]), text(r[1]), text(r[2]), text(VALUE_KINDS.get(r[3], r[3])), text(r[4]),
+             number(r[5]), day(r[6]), day(r[7])] for r in rows]
+    return (f"<h3>Nilai belum terpetakan ({top} terbanyak)</h3>" + intro
+            + table(["Instansi", "Jenis data", "Kolom", "Jenis nilai", "Nilai", "Rekaman",
+                     "Pertama", "Terakhir"], body, {5}))
