@@ -8,12 +8,8 @@ import os
 import threading
 import time
 
-import duckdb
-import pytest
-
 from ingest.feeds import feed
 from ingest.load import discover, load_feed
-from ingest.schema import ensure_warehouse
 from tests.conftest import paspor_row, write_csv
 from tppo.pseudonym import Pseudonymiser
 
@@ -21,14 +17,6 @@ PSEUDO = Pseudonymiser(b"test-key")
 DAY = dt.date(2025, 3, 10)
 HEADER = list(feed("paspor").columns)
 PASPOR = "imigrasi/paspor/2025-03-05"
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    ensure_warehouse(c)
-    yield c
-    c.close()
 
 
 def _manifest(con):

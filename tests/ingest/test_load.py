@@ -2,27 +2,15 @@
 
 import datetime as dt
 
-import duckdb
-import pytest
-
 from expectations.audit import GxAuditor
 from ingest.feeds import feed
 from ingest.load import discover, load_feed
-from ingest.schema import ensure_warehouse
 from tests.conftest import paspor_row, write_csv, write_jsonl, write_xlsx
 from tppo.pseudonym import Pseudonymiser
 
 PSEUDO = Pseudonymiser(b"test-key")
 DAY = dt.date(2025, 3, 10)
 PASPOR_HEADER = list(feed("paspor").columns)
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    ensure_warehouse(c)
-    yield c
-    c.close()
 
 
 def _deliveries(con):
