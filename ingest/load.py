@@ -29,6 +29,7 @@ from ingest import parsing
 from ingest.feeds import FEEDS_BY_NAME, SOURCES, Feed
 from ingest.readers import FileRejected, ReadResult, Reject, read_file
 from ingest.schema import KEY_VERSION, child_columns, raw_columns
+from tppo.config import settle_seconds as configured_settle
 from tppo.privacy.messages import safe_rejection
 from tppo.pseudonym import Pseudonymiser
 
@@ -143,8 +144,6 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
     one still growing, or named like an unfinished upload, waits for the next run.
     A file without a date folder is dated with ``logical_date``, the day it was found.
     """
-    from tppo.config import settle_seconds as configured_settle
-
     settle = configured_settle() if settle_seconds is None else settle_seconds
     out = Discovery()
     versions: dict[str, list[tuple[str, int, dt.datetime | None, str]]] = {}
