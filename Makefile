@@ -15,7 +15,7 @@ TPPO := $(VENV)/bin/tppo
 .PHONY: setup system-deps demo run test lint bench clean help
 
 help:
-	@echo "make demo   generate synthetic feeds into TPPO_LANDING and run the nightly DAG once"
+	@echo "make demo   generate synthetic feeds into TPPO_LANDING (truth: TPPO_HOME/synthetic-truth) and run the nightly DAG once"
 	@echo "make run    run the nightly DAG once over TPPO_LANDING (in-process Airflow)"
 	@echo "make test   run the whole test suite"
 	@echo "make lint   ruff"
@@ -31,8 +31,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.synced
 
+# TPPO_LANDING and TPPO_HOME may be any folders (relative ones are taken from here);
+# DEMO_ARGS passes options on, e.g. DEMO_ARGS="--scale 0.01 --days 60".
+DEMO_ARGS ?=
+
 demo: setup
-	$(TPPO) demo
+	$(TPPO) demo $(DEMO_ARGS)
 
 run: setup
 	$(TPPO) run

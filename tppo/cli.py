@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
 
 from tppo.config import paths
 
@@ -41,23 +42,30 @@ def _print_outputs(top: int) -> None:
     print_outputs(paths(), top)
 
 
+def demo_truth(p) -> Path:
+    """Where ``tppo demo`` keeps the generator's truth: under TPPO_HOME, which the
+    pipeline never reads data from (``tppo evaluate --truth`` takes this folder)."""
+    return p.home / "synthetic-truth"
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from tppo import synth
 
-    p = paths()
-    out = p.landing.parent
-    if p.landing != (out / "landing"):
-        print("TPPO_LANDING must end in /landing for the demo (the generator writes "
-              "<out>/landing and <out>/truth)", file=sys.stderr)
-        return 2
-    print(f"synthetic feeds: {out / 'landing'} (seed {args.seed}, scale {args.scale}, "
-          f"{args.days} days from {args.start}); truth: {out / 'truth'}")
-    if p.landing.exists() and any(p.landing.iterdir()):
+    p = paths()  # any TPPO_LANDING and TPPO_HOME: absolute, relative, with spaces
+    truth = demo_truth(p)
+    print(f"synthetic feeds: {p.landing} (seed {args.seed}, scale {args.scale}, "
+          f"{args.days} days from {args.start}); truth: {truth}")
+    if p.landing.is_dir() and any(p.landing.iterdir()):
         print(f"{p.landing} already holds deliveries: not generating over them "
-              "(run `make clean` for a fresh demo)")
+              "(empty it, or choose another TPPO_LANDING, for a fresh demo; `make clean` "
+              "empties the default folders)")
+    elif p.landing.exists() and not p.landing.is_dir():
+        print(f"TPPO_LANDING={p.landing} is not a folder", file=sys.stderr)
+        return 2
     else:
-        synth.generate(out, seed=args.seed, start=dt.date.fromisoformat(args.start),
-                       days=args.days, scale=args.scale)
+        synth.generate(p.landing.parent, seed=args.seed,
+                       start=dt.date.fromisoformat(args.start), days=args.days,
+                       scale=args.scale, landing=p.landing, truth=truth)
     return _cmd_run(args)
 
 

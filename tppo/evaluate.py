@@ -490,7 +490,8 @@ def format_report(ev: Evaluation) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--truth", required=True, type=Path,
-                        help="the truth folder written by `tppo synth` (<out>/truth)")
+                        help="the truth folder written by `tppo synth` (<out>/truth) or "
+                             "`tppo demo` ($TPPO_HOME/synthetic-truth)")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 when a target is missed")
 

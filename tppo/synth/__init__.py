@@ -4,7 +4,8 @@
     generate(Path("data/synth"), seed=7, start=date(2025, 1, 1), days=540, scale=1.0)
 
 writes `data/synth/landing/<source>/<feed>/<YYYY-MM-DD>/<file>` as FEEDS.md
-describes and `data/synth/truth/` (never read by the pipeline). See STATUS.md.
+describes and `data/synth/truth/` (never read by the pipeline); `landing=` and `truth=`
+put either folder elsewhere. See STATUS.md.
 """
 
 from __future__ import annotations
@@ -37,8 +38,14 @@ def generate(
     quirk_rates: dict | None = None,
     passport_pattern: str = "A#######",
     force: bool = False,
+    landing: Path | None = None,
+    truth: Path | None = None,
 ) -> dict:
     """Generate `out/landing` and `out/truth`; return files and rows written per feed.
+
+    `landing` and `truth` put either folder anywhere else (``tppo demo`` writes into
+    TPPO_LANDING and keeps the truth under TPPO_HOME); `files.csv` in the truth still
+    names files relative to the landing's parent, as `landing/<source>/...`.
 
     The same arguments give the same bytes in every file. `quirk_rates` overrides
     entries of DEFAULT_QUIRK_RATES (unknown keys are an error, so a typo cannot
@@ -48,6 +55,8 @@ def generate(
     truth. `out/truth` is always rewritten.
     """
     out = Path(out)
+    landing = Path(landing) if landing is not None else out / "landing"
+    truth = Path(truth) if truth is not None else out / "truth"
     rates = dict(DEFAULT_QUIRK_RATES)
     unknown = sorted(set(quirk_rates or {}) - set(rates))
     if unknown:
@@ -55,13 +64,12 @@ def generate(
     rates.update(quirk_rates or {})
     if days < 1 or scale <= 0:
         raise ValueError("days must be >= 1 and scale > 0")
-    landing = out / "landing"
     if landing.exists() and any(landing.iterdir()):
         if not force:
             raise FileExistsError(f"{landing} is not empty: choose an empty --out or pass --force")
         shutil.rmtree(landing)
-    if (out / "truth").exists():  # the truth describes the landing written now, nothing older
-        shutil.rmtree(out / "truth")
+    if truth.exists():  # the truth describes the landing written now, nothing older
+        shutil.rmtree(truth)
     params = Params(
         start=start,
         days=days,
@@ -72,8 +80,8 @@ def generate(
     world = simulate(params, load_gazetteer(), seed)
     # scalar draws for rendering come from Python's generator, seeded from numpy's sequence
     rnd = random.Random(int(np.random.SeedSequence([seed, 99]).generate_state(1)[0]))
-    delivered = Deliverer(world, out, rates, rnd).run()
-    write_truth(world, delivered, out / "truth")
+    delivered = Deliverer(world, out, rates, rnd, landing=landing).run()
+    write_truth(world, delivered, truth)
     files = Counter(f["feed"] for f in delivered.files)
     return {
         "out": str(out),

@@ -264,11 +264,17 @@ class Deliverer:
     """Renders the world into landing files; see module docstring."""
 
     def __init__(
-        self, world: World, out: Path, rates: dict[str, float], rnd: random.Random
+        self,
+        world: World,
+        out: Path,
+        rates: dict[str, float],
+        rnd: random.Random,
+        landing: Path | None = None,
     ) -> None:
         self.w = world
         self.gaz = world.gaz
         self.out = out
+        self.landing = landing if landing is not None else out / "landing"
         self.rates = rates
         self.rnd = rnd
         self.typist = Typist(rnd, rates)
@@ -889,7 +895,7 @@ class Deliverer:
         revision: bool,
         late: bool,
     ) -> None:
-        path = self.out / rel
+        path = self.landing / rel.relative_to("landing")  # rel stays landing/... in the truth
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         header_lines = {"imigrasi": 1, "bp3mi": 3, "polda": 0}[spec.source]
