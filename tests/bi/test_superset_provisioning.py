@@ -43,7 +43,10 @@ def test_superset_database_is_the_dashboard_copy_read_only():
     (database,) = _load("databases/*.yaml")
     assert database["sqlalchemy_uri"] == \
         "duckdb:////data/home/dashboard.duckdb?access_mode=read_only"
-    assert database["extra"]["engine_params"]["connect_args"] == {"read_only": True}
+    assert database["extra"]["engine_params"]["connect_args"] == {
+        "read_only": True,
+        "config": {"enable_external_access": False, "autoinstall_known_extensions": False,
+                   "autoload_known_extensions": False, "lock_configuration": True}}
     assert not any(database[k] for k in ("allow_dml", "allow_ctas", "allow_cvas",
                                          "allow_file_upload"))
 
