@@ -62,8 +62,15 @@ NAV = (("desa", "Desa berisiko"), ("peta", "Sebaran"), ("tren", "Tren keberangka
 TOP_VILLAGES = 20
 
 
-def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VILLAGES) -> str:
-    """The report's HTML from an open connection to the dashboards' copy."""
+DOCS_LINK = ("<p class='meta'><a href='dbt-docs.html'>Dokumentasi data (dbt docs)</a>: "
+             "silsilah data (lineage) dari kiriman sampai mart, arti setiap kolom dan uji "
+             "yang dijalankan; halaman statis, dibuka tanpa internet.</p>")
+
+
+def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VILLAGES,
+           docs: bool = False) -> str:
+    """The report's HTML from an open connection to the dashboards' copy; ``docs``: link
+    the dbt docs page written next to it (``dbt-docs.html``)."""
     per = sections.period(con, run_date)
     parts = [f"<h1>{TITLE}</h1>"]
     if per is None:
@@ -85,6 +92,8 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
             sections.recruiters(con),
         ]
     parts.append(sections.feed_quality(con))
+    if docs:
+        parts.append(DOCS_LINK)
     parts.append(
         "<footer>* Angka 1-4 disamarkan (≤4*) untuk melindungi identitas; bila satu angka "
         "dalam satu kelompok disamarkan, angka kecil lain ikut disamarkan agar jumlahnya tidak "
@@ -97,14 +106,21 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
             f"<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>")
 
 
-def write_report(p: Paths, run_date: dt.date) -> Path:
-    """Render the report into ``reports/<date>/index.html`` (atomically)."""
+def report_dir(p: Paths, run_date: dt.date) -> Path:
+    """``reports/<date>/``, created readable by readers when absent."""
     out_dir = p.reports / run_date.isoformat()
     if not out_dir.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
         share(out_dir)  # the run works under umask 077; the report is for readers
+    return out_dir
+
+
+def write_report(p: Paths, run_date: dt.date) -> Path:
+    """Render the report into ``reports/<date>/index.html`` (atomically), linking the
+    dbt docs when ``dbt-docs.html`` is next to it."""
+    out_dir = report_dir(p, run_date)
     with duckdb.connect(str(p.dashboard), read_only=True) as con:
-        page = render(con, run_date)
+        page = render(con, run_date, docs=(out_dir / "dbt-docs.html").exists())
     target = out_dir / "index.html"
     tmp = out_dir / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")
