@@ -239,11 +239,10 @@ def report(batch_id: str, logical_date: dt.date) -> str:
             log.info("morning report of %s (run %s), not written then: %s", day, earlier,
                      write_report(p, day))
         done.append(earlier)
-    from tppo.report import report_dir
     from tppo.report.dbt_docs import write_dbt_docs
 
     started = dt.datetime.now()
-    docs = write_dbt_docs(p, report_dir(p, logical_date))  # lineage for analysts, linked
+    docs = write_dbt_docs(p)  # reports/dbt-docs.html: lineage for analysts, linked
     log.info("dbt docs: %s (%.1f s)", docs, (dt.datetime.now() - started).total_seconds())
     path = write_report(p, logical_date)
     with connect(p) as con:

@@ -1,4 +1,4 @@
-"""dbt docs next to the morning report, offline, linked from it (issue: point 4)."""
+"""dbt docs next to the morning reports, offline, linked from them (issue: point 4)."""
 
 from __future__ import annotations
 
@@ -29,24 +29,27 @@ def test_offline_cuts_the_tracker_loader():
 
 
 @pytest.mark.slow
-def test_dbt_docs_are_written_next_to_the_report_offline_and_linked(demo_run: Demo):
-    folder = demo_run.home / "reports" / RUN_DATE
-    page = (folder / "dbt-docs.html").read_text(encoding="utf-8")
+def test_dbt_docs_are_written_next_to_the_reports_offline_and_linked(demo_run: Demo):
+    docs = demo_run.home / "reports" / "dbt-docs.html"
+    page = docs.read_text(encoding="utf-8")
     assert _external(page) == []
     assert "cloudfront" not in page
     # the data are embedded (no fetch of manifest.json from file://): lineage and columns
     for text in ("model.tppo.mart_village_risk", "model.tppo.fct_departures", "depends_on",
                  "estimated_nonprocedural_ratio", "source.tppo."):
         assert text in page, text
+    folder = demo_run.home / "reports" / RUN_DATE
     report = (folder / "index.html").read_text(encoding="utf-8")
-    assert "href='dbt-docs.html'" in report
-    assert oct((folder / "dbt-docs.html").stat().st_mode & 0o044) != "0o0"  # readers read it
+    assert "href='../dbt-docs.html'" in report
+    assert (folder / "../dbt-docs.html").resolve() == docs.resolve()
+    assert docs.stat().st_mode & 0o044  # readers (the caller's umask) read it
+    assert not list(docs.parent.glob(".*.tmp"))
 
 
 @pytest.mark.slow
 def test_dbt_docs_hold_no_row_of_any_table(demo_run: Demo):
     """The catalog gives column names and types only: no value of a mart row is there."""
-    page = (demo_run.home / "reports" / RUN_DATE / "dbt-docs.html").read_text(encoding="utf-8")
+    page = (demo_run.home / "reports" / "dbt-docs.html").read_text(encoding="utf-8")
     assert "demo-test-key" not in page
     with duckdb.connect(str(demo_run.home / "analytics.duckdb"), read_only=True) as con:
         keys = [r[0] for r in con.execute(

@@ -62,7 +62,7 @@ NAV = (("desa", "Desa berisiko"), ("peta", "Sebaran"), ("tren", "Tren keberangka
 TOP_VILLAGES = 20
 
 
-DOCS_LINK = ("<p class='meta'><a href='dbt-docs.html'>Dokumentasi data (dbt docs)</a>: "
+DOCS_LINK = ("<p class='meta'><a href='../dbt-docs.html'>Dokumentasi data (dbt docs)</a>: "
              "silsilah data (lineage) dari kiriman sampai mart, arti setiap kolom dan uji "
              "yang dijalankan; halaman statis, dibuka tanpa internet.</p>")
 
@@ -70,7 +70,7 @@ DOCS_LINK = ("<p class='meta'><a href='dbt-docs.html'>Dokumentasi data (dbt docs
 def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VILLAGES,
            docs: bool = False) -> str:
     """The report's HTML from an open connection to the dashboards' copy; ``docs``: link
-    the dbt docs page written next to it (``dbt-docs.html``)."""
+    the dbt docs page of ``reports/`` (``../dbt-docs.html``, tppo.report.dbt_docs)."""
     per = sections.period(con, run_date)
     parts = [f"<h1>{TITLE}</h1>"]
     if per is None:
@@ -117,10 +117,10 @@ def report_dir(p: Paths, run_date: dt.date) -> Path:
 
 def write_report(p: Paths, run_date: dt.date) -> Path:
     """Render the report into ``reports/<date>/index.html`` (atomically), linking the
-    dbt docs when ``dbt-docs.html`` is next to it."""
+    dbt docs when ``reports/dbt-docs.html`` is there."""
     out_dir = report_dir(p, run_date)
     with duckdb.connect(str(p.dashboard), read_only=True) as con:
-        page = render(con, run_date, docs=(out_dir / "dbt-docs.html").exists())
+        page = render(con, run_date, docs=(p.reports / "dbt-docs.html").exists())
     target = out_dir / "index.html"
     tmp = out_dir / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")

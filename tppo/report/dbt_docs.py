@@ -1,8 +1,11 @@
 """The dbt project's documentation (lineage, models, column docs) next to the report.
 
 ``dbt docs generate --static`` writes one HTML page with the manifest and the catalog
-embedded, so it opens from ``file://`` with no server and no network. It is written to
-``reports/<date>/dbt-docs.html`` and the morning report links it.
+embedded, so it opens from ``file://`` with no server and no network. Each run writes
+it to ``reports/dbt-docs.html``, next to the dated report folders, and every morning
+report links it (``../dbt-docs.html``). One file, replaced each run, not one per day:
+the page is about 4.5 MB (a year of daily copies would be 1.6 GB) and describes the
+project as it is now, which is what an analyst following a column's lineage wants.
 
 What it holds: the models' SQL, the YAML descriptions and tests, and the catalog, which
 for dbt-duckdb is each relation's column names and types (``stats`` only says there are
@@ -34,9 +37,14 @@ def offline(page: str) -> str:
     return _TRACKER.sub("", page)
 
 
-def write_dbt_docs(p: Paths, out_dir: Path) -> Path | None:
-    """Generate the static dbt docs into ``out_dir/dbt-docs.html``; None (and a warning in
-    the log) when dbt could not: the morning report matters more than its appendix."""
+def docs_path(p: Paths) -> Path:
+    return p.reports / FILE_NAME
+
+
+def write_dbt_docs(p: Paths) -> Path | None:
+    """Generate the static dbt docs into ``reports/dbt-docs.html`` (atomically); None
+    (and a warning in the log, the previous page kept) when dbt could not: the morning
+    report matters more than its appendix."""
     from tppo.pipeline import run_dbt
 
     target = p.work / "dbt_target"
@@ -50,8 +58,9 @@ def write_dbt_docs(p: Paths, out_dir: Path) -> Path | None:
         log.warning("dbt docs generate failed (log: %s); the report goes without them",
                     p.logs / "dbt" / "docs_generate.log")
         return None
-    out = out_dir / FILE_NAME
-    tmp = out_dir / f".{FILE_NAME}.tmp"
+    p.reports.mkdir(parents=True, exist_ok=True)
+    out = docs_path(p)
+    tmp = p.reports / f".{FILE_NAME}.tmp"
     tmp.write_text(offline(page_file.read_text(encoding="utf-8")), encoding="utf-8")
     share(tmp)
     tmp.replace(out)
