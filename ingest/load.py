@@ -288,12 +288,12 @@ def _pseudonymise(series: pl.Series, kind: str, pseudo: Pseudonymiser) -> pl.Ser
 
 def type_rows(feed: Feed, df: pl.DataFrame, pseudo: Pseudonymiser, *, dates: tuple[str, ...],
               timestamps: tuple[str, ...] = (), integers: tuple[str, ...] = (),
-              enums: tuple[str, ...] = (), nik: bool = False,
+              enums: dict[str, tuple[str, ...]] | None = None, nik: bool = False,
               passport: bool = False) -> pl.DataFrame:
     """Clean text and add the parsed columns named in :mod:`ingest.feeds`."""
     text_cols = [c for c in df.columns if df.schema[c] == pl.Utf8 and not c.startswith("_")]
     df = df.with_columns([parsing.clean_text(c) for c in text_cols])
-    df = df.with_columns([parsing.enum_value(c) for c in enums])
+    df = df.with_columns([parsing.enum_value(c, allowed) for c, allowed in (enums or {}).items()])
     added = [parsing.parse_date(c).alias(f"{c}_date") for c in dates]
     added += [parsing.parse_timestamp(c).alias(f"{c}_ts") for c in timestamps]
     added += [parsing.parse_int(c).alias(f"{c}_int") for c in integers]
@@ -452,7 +452,7 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         typed = type_rows(feed, pl.concat(frames, how="diagonal_relaxed"), pseudo,
                           dates=feed.dates, timestamps=feed.timestamps,
                           integers=feed.integers,
-                          enums=tuple(feed.enums), nik=feed.nik, passport=feed.passport)
+                          enums=feed.enums, nik=feed.nik, passport=feed.passport)
         typed = required_failures(feed, typed)
         if erased is not None:
             typed = _withhold(typed, erased, quarantine, outcomes, batch_id, feed)
@@ -470,7 +470,7 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
                 batch.select("_file_sha256", "_row_number"),
                 on=["_file_sha256", "_row_number"], how="semi")
             kids = type_rows(feed, kids, pseudo, dates=feed.child.dates,
-                             enums=tuple(feed.child.enums), nik=feed.child.nik)
+                             enums=feed.child.enums, nik=feed.child.nik)
             child_frames = [kids.filter(~erased.mask(kids)) if erased is not None else kids]
         batch = _with_recent_ratio(con, feed, batch)
         share = (time.perf_counter() - started) / max(1, len(frames))

@@ -30,7 +30,8 @@
                       inside longer matched names are set aside: `KUALA LUMPUR MALAYSIA`,
                       `UNI EMIRAT ARAB` is not `ARAB`), FUZZY (Damerau-Levenshtein
                       distance 1, or 2 for names of 8 letters or more, to names of one
-                      country only, and no other country as close: `MALAYISA`),
+                      country only, and no other country as close, a country's own
+                      name winning over a city or region alias: `MALAYISA`, `TAWAN`),
                       PLACEHOLDER (a missing value: `-`, `TIDAK ADA`, `LUAR NEGERI`),
                       AMBIGUOUS (the rules point at two countries) or UNMAPPED;
       country_candidates  for AMBIGUOUS, the ISO codes it could be.
@@ -46,7 +47,11 @@
     ),
 
     country_names as (
-        select name_normalised as name, iso3, source like 'iso:%' as is_code
+        select
+            name_normalised as name,
+            iso3,
+            source like 'iso:%' as is_code,
+            source in ('alias:city', 'alias:region') as is_place
         from {{ ref('stg_reference__country_names') }}
     ),
 
@@ -107,10 +112,14 @@
                 damerau_levenshtein(country_normalised.norm, country_names.name),
                 coalesce(damerau_levenshtein(country_normalised.head, country_names.name), 99)
             ) as distance,
-            length(country_names.name) as name_length
+            length(country_names.name) as name_length,
+            country_names.is_place
         from country_normalised
         inner join country_names
             on not country_names.is_code and length(country_names.name) >= 5
+            -- two edits change the length by two at most
+            and (abs(length(country_names.name) - length(country_normalised.norm)) <= 2
+                 or abs(length(country_names.name) - length(country_normalised.head)) <= 2)
         where country_normalised.country_text not in (
             select country_text from country_exact
             union all select country_text from country_qualified
@@ -123,7 +132,9 @@
         select country_text, iso3
         from country_fuzzy_all
         where distance <= case when name_length >= 8 then 2 else 1 end
-        qualify distance = min(distance) over (partition by country_text)
+        -- as close to a country's own name as to a city or region: the country's
+        -- (`TAWAN`: TAIWAN, not the Sabah town TAWAU)
+        qualify rank() over (partition by country_text order by distance, is_place) = 1
     ),
 
     country_fuzzy as (

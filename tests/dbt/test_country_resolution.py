@@ -54,10 +54,14 @@ RESOLVED = {
     "Jerman": ("DEU", "EXACT"),
     "Italia": ("ITA", "EXACT"),
     "AS": ("USA", "EXACT"),
+    "TAWAN": ("TWN", "FUZZY"),
+    "Turkey (Ankara)": ("TUR", "QUALIFIED"),
+    "Tukrey": ("TUR", "FUZZY"),
 }
 MISSING = {"-": "PLACEHOLDER", "TIDAK ADA": "PLACEHOLDER", "n/a": "PLACEHOLDER",
            "Luar Negeri": "PLACEHOLDER", "Tidak-Diketahui": "PLACEHOLDER",
-           "ATLANTIS": "UNMAPPED", "Malaysia Singapura": "AMBIGUOUS"}
+           "ATLANTIS": "UNMAPPED", "Malaysia Singapura": "AMBIGUOUS",
+           "Austrlia": "AMBIGUOUS"}
 
 
 @pytest.fixture(scope="module")

@@ -99,3 +99,20 @@ def test_whole_numbers_accept_spreadsheet_floats_only():
     assert _one(parsing.parse_int("n"), n="3.0") == 3
     assert _one(parsing.parse_int("n"), n="tiga") is None
     assert _one(parsing.parse_int("n"), n="-2") is None
+
+
+def test_placeholders_in_coded_fields_are_missing_but_contract_values_stay():
+    assert _one(parsing.enum_value("e"), e=" - ") is None
+    assert _one(parsing.enum_value("e"), e="Tidak Ada") is None
+    status = ("PROSEDURAL", "NONPROSEDURAL", "TIDAK_DIKETAHUI")
+    assert _one(parsing.enum_value("s", status), s="tidak diketahui") == "TIDAK_DIKETAHUI"
+    assert _one(parsing.enum_value("e"), e="tidak diketahui") is None
+
+
+@pytest.mark.parametrize("text", ["-", "TIDAK ADA", "belum", "0000000", "C0000000", "N/A"])
+def test_passport_placeholders_are_no_number(text):
+    assert _one(parsing.passport_number("p"), p=text) is None
+
+
+def test_a_passport_number_is_compared_without_spaces_and_dashes():
+    assert _one(parsing.passport_number("p"), p="c 123-4567") == "C1234567"

@@ -6,7 +6,8 @@
 
       P   PROCEDURAL               a BP3MI placement of the same person (same person key:
                                    NIK, passport or a probabilistic link) to the same
-                                   country departing within var('placement_window_days');
+                                   country (or where either record's country is unknown)
+                                   departing within var('placement_window_days');
       U1  UNRESOLVED               no passport number on the crossing: nobody to follow;
       N1  NON_LABOUR               the destination is known and not a labour destination
                                    (not listed as one in the countries seed);
@@ -50,8 +51,9 @@
     an application, placement, complaint or police record) is judged on their crossings
     like anyone else (the baseline called them UNRESOLVED); their village stays NULL and
     is_linked is false.
-    Citizens: nationality IDN, or nationality missing but the passport is on a resident's
-    record.
+    Citizens: nationality IDN (a crossing without a known nationality takes the one its
+    passport's other crossings give), or nationality still unknown but the passport is on
+    a resident's record.
 -#}
 {%- set placement_window = var('placement_window_days') -%}
 {%- set return_window = var('return_window_days') -%}
@@ -118,6 +120,19 @@ newest_crossing as (
     select max(crossed_at) as newest_crossed_at from crossings
 ),
 
+passport_nationalities as (
+    -- a crossing whose nationality is missing or unmapped takes the one its passport's
+    -- other crossings give most often (ties: the lowest code)
+    select passport_key, nationality
+    from (
+        select passport_key, nationality, count(*) as n
+        from crossings
+        where passport_key is not null and nationality is not null
+        group by passport_key, nationality
+    )
+    qualify row_number() over (partition by passport_key order by n desc, nationality) = 1
+),
+
 departures as (
     select
         crossings.crossing_id,
@@ -136,11 +151,15 @@ departures as (
     left join travellers using (passport_key)
     left join persons using (person_key)
     left join countries on crossings.country = countries.iso3
+    left join passport_nationalities using (passport_key)
     where crossings.direction = 'KEBERANGKATAN'
       and crossings.crossed_at is not null
       and (
-        crossings.nationality = 'IDN'
-        or (crossings.nationality is null and coalesce(persons.n_resident_records, 0) > 0)
+        coalesce(crossings.nationality, passport_nationalities.nationality) = 'IDN'
+        or (
+            coalesce(crossings.nationality, passport_nationalities.nationality) is null
+            and coalesce(persons.n_resident_records, 0) > 0
+        )
       )
 ),
 
@@ -180,21 +199,30 @@ adverse_records as (
 ),
 
 placement_matches as (
-    -- the placement nearest in time to the crossing (ties: lowest placement id)
+    -- the placement nearest in time to the crossing, to the same country or where either
+    -- country is unknown (unmapped or missing: the person and the dates still match);
+    -- ties: a known same country first, then the lowest placement id
     select
         departures.crossing_id,
         placement_people.placement_id,
+        placement_people.destination_country as placement_country,
         abs(date_diff('day', placement_people.departure_date, cast(departures.departed_at as date)))
             as placement_gap_days
     from departures
     inner join placement_people
         on placement_people.person_key = departures.person_key
-        and placement_people.destination_country = departures.destination_country
+        and (
+            placement_people.destination_country = departures.destination_country
+            or placement_people.destination_country is null
+            or departures.destination_country is null
+        )
     where abs(date_diff('day', placement_people.departure_date, cast(departures.departed_at as date)))
         <= {{ placement_window }}
     qualify row_number() over (
         partition by departures.crossing_id
-        order by placement_gap_days, placement_people.placement_id
+        order by placement_gap_days,
+            placement_people.destination_country is not distinct from departures.destination_country desc,
+            placement_people.placement_id
     ) = 1
 ),
 
@@ -275,6 +303,7 @@ judged as (
         departures.*,
         placement_matches.placement_id as matched_placement_id,
         placement_matches.placement_gap_days,
+        placement_matches.placement_country,
         return_matches.returned_at,
         return_matches.returned_at is not null as has_returned,
         date_diff('day', departures.departed_at, return_matches.returned_at) as days_away,
@@ -388,8 +417,14 @@ final as (
         end as classification,
         case classification_rule
             when 'P' then
-                'BP3MI placement ' || matched_placement_id || ' to ' || destination_country
+                'BP3MI placement ' || matched_placement_id || ' to '
+                || coalesce(destination_country, placement_country, 'a country not known')
                 || ' departing ' || placement_gap_days || ' day(s) from the crossing'
+                || case
+                    when destination_country is null or placement_country is null
+                        then ' (the other record names no known country)'
+                    else ''
+                end
             when 'U1' then 'no passport number on the crossing: the traveller cannot be followed'
             when 'U2' then 'destination country unknown'
             when 'N1' then 'destination ' || destination_country || ' is not a labour destination'
