@@ -149,7 +149,7 @@ def live(tmp_path_factory):
                     break
             assert time.monotonic() < deadline, "Superset did not come up in 10 minutes"
             time.sleep(1)
-        print(f"published, and Superset provisioned and serving, in {time.monotonic() - started:.0f} s")
+        print(f"published; Superset provisioned and serving: {time.monotonic() - started:.0f} s")
         yield Superset(url, password), dashboard, root
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -70,6 +70,16 @@ def test_superset_image_reads_duckdb_with_the_version_that_writes_it():
                     "duckdb-engine": __import__("duckdb_engine").__version__}
 
 
+def test_the_tests_superset_is_the_images():
+    """tests/bi/test_superset_live.py runs the Superset, DuckDB and driver of the image."""
+    dockerfile = (REPO / "deploy" / "superset" / "Dockerfile").read_text()
+    env = (REPO / "deploy" / "superset" / "env" / "pyproject.toml").read_text()
+    pins = dict(re.findall(r'"(apache-superset|duckdb|duckdb-engine)==([\w.]+)"', env))
+    assert pins == {"apache-superset": re.search(r"apache/superset:([\w.]+)", dockerfile)[1],
+                    "duckdb": duckdb.__version__,
+                    "duckdb-engine": __import__("duckdb_engine").__version__}
+
+
 def test_compose_serves_superset_from_the_bundle_with_secrets_from_the_env_file():
     spec = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     superset = spec["services"]["superset"]
