@@ -223,8 +223,10 @@ def publish(batch_id: str) -> dict:
 
 
 def report(batch_id: str, logical_date: dt.date) -> str:
-    """Write this run's morning report, and any report an earlier run published but
-    failed to write (``meta.runs`` still says PUBLISHED, not REPORTED)."""
+    """Write the morning report of the published data (``reports/<data date>/``, named by
+    the latest loaded delivery, tppo.report.write_report); it also stands for any report an
+    earlier run published but failed to write (``meta.runs`` still says PUBLISHED, not
+    REPORTED): the published files it would have read are these or older."""
     from tppo.report import write_report
 
     p = paths()
@@ -235,9 +237,8 @@ def report(batch_id: str, logical_date: dt.date) -> str:
             [batch_id]).fetchall()
     done = [batch_id]
     for earlier, day in owed:
-        if day != logical_date and not (p.reports / day.isoformat() / "index.html").exists():
-            log.info("morning report of %s (run %s), not written then: %s", day, earlier,
-                     write_report(p, day))
+        log.info("morning report of run %s (%s), not written then: this run's report "
+                 "covers its data", earlier, day)
         done.append(earlier)
     from tppo.report.dbt_docs import write_dbt_docs
 

@@ -37,3 +37,13 @@ def demo_run(tmp_path_factory) -> Demo:
                           text=True, timeout=1200, check=False)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     return Demo(landing=landing, home=home, proc=proc)
+
+
+def report_folder(home: Path) -> Path:
+    """The run's report folder: named by the data's date, the last loaded delivery."""
+    import duckdb
+
+    with duckdb.connect(str(home / "dashboard.duckdb"), read_only=True) as con:
+        (delivered,) = con.execute("SELECT max(delivery_date) FROM marts.mart_feed_quality "
+                                   "WHERE status = 'LOADED'").fetchone()
+    return home / "reports" / delivered.isoformat()

@@ -7,7 +7,7 @@ import re
 import duckdb
 import pytest
 
-from tests.docs.conftest import RUN_DATE, Demo
+from tests.docs.conftest import Demo, report_folder
 from tppo.report.dbt_docs import offline
 
 # What would make a browser fetch something from elsewhere: a script, image or frame
@@ -38,7 +38,7 @@ def test_dbt_docs_are_written_next_to_the_reports_offline_and_linked(demo_run: D
     for text in ("model.tppo.mart_village_risk", "model.tppo.fct_departures", "depends_on",
                  "estimated_nonprocedural_ratio", "source.tppo."):
         assert text in page, text
-    folder = demo_run.home / "reports" / RUN_DATE
+    folder = report_folder(demo_run.home)
     report = (folder / "index.html").read_text(encoding="utf-8")
     assert "href='../dbt-docs.html'" in report
     assert (folder / "../dbt-docs.html").resolve() == docs.resolve()

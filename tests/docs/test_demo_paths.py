@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.docs.conftest import REPO, RUN_DATE, Demo
+from tests.docs.conftest import REPO, Demo, report_folder
 from tppo import cli
 
 TPPO = str(Path(sys.executable).with_name("tppo"))
@@ -51,7 +51,7 @@ def test_make_demo_with_unusual_paths_publishes(demo_run: Demo):
     assert str(demo_run.home / "analytics.duckdb") in out
     assert any(demo_run.landing.glob("imigrasi/paspor/*/*.csv"))
     assert (demo_run.home / "synthetic-truth" / "files.csv").is_file()
-    assert (demo_run.home / "reports" / RUN_DATE / "index.html").is_file()
+    assert (report_folder(demo_run.home) / "index.html").is_file()
     with duckdb.connect(str(demo_run.home / "analytics.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.mart_village_risk").fetchone()[0] > 0
     assert not (REPO / "Data Masuk").exists()  # relative to the checkout, as make ran there

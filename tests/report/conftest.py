@@ -25,6 +25,7 @@ from tppo.publish import COUNT_MEASURES, RECRUITER_COUNTS, RISK_COMPONENTS
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 7)]
 LATEST = MONTHS[-1]
 RUN_DATE = dt.date(2025, 6, 21)
+DATA_DATE = dt.date(2025, 6, 20)  # the last loaded delivery: the report's name
 VILLAGES = [  # code, name, district code, district, regency code, regency
     ("1809050004", "WAYLAYAP", "1809050", "GEDONG TATAAN", "1809", "KABUPATEN PESAWARAN"),
     ("1809050005", "BAGELEN", "1809050", "GEDONG TATAAN", "1809", "KABUPATEN PESAWARAN"),

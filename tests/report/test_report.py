@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import duckdb
 import pytest
 
-from tests.report.conftest import RUN_DATE, build_dashboard
+from tests.report.conftest import DATA_DATE, RUN_DATE, build_dashboard
 from tests.report.htmltables import rows_by, tables
 from tppo.report import charts, render
 
@@ -18,10 +19,47 @@ def page(published) -> dict:
 
 
 def test_report_is_written_under_reports_date_from_the_dashboard_copy(published):
-    target = published.paths.reports / RUN_DATE.isoformat() / "index.html"
+    """Named and headed by the data's date (the last loaded delivery, 20 June), not the
+    run's (21 June); June is still running on 20 June."""
+    target = published.paths.reports / DATA_DATE.isoformat() / "index.html"
     assert target.exists()
-    assert "Bulan data terakhir Juni 2025 (berjalan)" in published.html
-    assert "Kiriman data terakhir 20-06-2025" in published.html
+    assert not (published.paths.reports / RUN_DATE.isoformat()).exists()
+    assert ("<p class='meta'>Kiriman data terakhir 20-06-2025 · Bulan data terakhir "
+            "Juni 2025 (berjalan) · Tanggal proses 21-06-2025</p>") in published.html
+    assert "<title>Laporan Pagi TPPO Lampung, data s.d. 2025-06-20</title>" in published.html
+
+
+def _with_last_delivery(tmp_path, delivered: dt.date):
+    path = tmp_path / "dashboard.duckdb"
+    build_dashboard(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE marts.mart_feed_quality SET delivery_date = ? "
+                    "WHERE status = 'LOADED'", [delivered])
+        return render(con, dt.date(2026, 6, 21))
+
+
+@pytest.mark.parametrize(("delivered", "running"), [
+    (dt.date(2025, 6, 20), True),    # inside June, before its end: running on that date
+    (dt.date(2025, 6, 30), False),   # June's last day: complete
+    (dt.date(2025, 7, 2), False),    # the data have left June (July has no village month)
+])
+def test_berjalan_only_for_a_month_still_running_on_the_data_date(tmp_path, delivered,
+                                                                    running):
+    html = _with_last_delivery(tmp_path, delivered)
+    assert ("Juni 2025 (berjalan)" in html) is running
+    assert ("masih berjalan" in html) is running
+    assert f"Kiriman data terakhir {delivered:%d-%m-%Y}" in html
+    assert "Tanggal proses 21-06-2026" in html
+
+
+def test_a_later_run_on_the_same_data_replaces_that_report(published):
+    from tppo.report import write_report
+
+    again = write_report(published.paths, dt.date(2025, 6, 25))
+    assert again == published.paths.reports / DATA_DATE.isoformat() / "index.html"
+    assert sorted(p.parent.name for p in published.paths.reports.glob("*/index.html")) == [
+        DATA_DATE.isoformat()]
+    write_report(published.paths, RUN_DATE)  # the page the other tests read
 
 
 def test_twenty_riskiest_villages_come_with_their_score_components(page):

@@ -9,7 +9,7 @@ from tests.report.htmltables import rows_by, tables
 
 
 def test_chromium_lays_out_the_expected_figures(published):
-    page = published.paths.reports / "2025-06-21" / "index.html"
+    page = published.paths.reports / "2025-06-20" / "index.html"
     dom = chromium.dom(page)
     shown = tables(dom)
     top = rows_by(shown["desa"][0], "Desa")
@@ -23,8 +23,8 @@ def test_chromium_lays_out_the_expected_figures(published):
 
 
 def test_chromium_screenshot_of_the_report(published):
-    page = published.paths.reports / "2025-06-21" / "index.html"
-    out = chromium.screenshot(page, published.paths.reports / "2025-06-21" / "screenshot.png",
+    page = published.paths.reports / "2025-06-20" / "index.html"
+    out = chromium.screenshot(page, published.paths.reports / "2025-06-20" / "screenshot.png",
                               1280, 1600)
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

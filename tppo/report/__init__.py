@@ -72,6 +72,7 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
     """The report's HTML from an open connection to the dashboards' copy; ``docs``: link
     the dbt docs page of ``reports/`` (``../dbt-docs.html``, tppo.report.dbt_docs)."""
     per = sections.period(con, run_date)
+    dated = data_date(con) or run_date
     parts = [f"<h1>{TITLE}</h1>"]
     if per is None:
         parts.append(f"<p class='meta'>Tanggal proses {day(run_date)} · Belum ada data.</p>")
@@ -79,9 +80,8 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
         found = early_warning.alerts(con)
         running = " (berjalan)" if per.partial else ""
         parts += [
-            f"<p class='meta'>Tanggal proses {day(run_date)} · Bulan data terakhir "
-            f"{month_name(per.latest)}{running} · Kiriman data terakhir "
-            f"{day(per.last_delivery)}</p>",
+            f"<p class='meta'>Kiriman data terakhir {day(per.last_delivery)} · Bulan data "
+            f"terakhir {month_name(per.latest)}{running} · Tanggal proses {day(run_date)}</p>",
             "<nav>" + "".join(f"<a href='#{a}'>{label}</a>" for a, label in NAV) + "</nav>",
             sections.summary(con, per, len(found)),
             sections.riskiest(con, per, top),
@@ -102,13 +102,19 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
         "peringatan dini dijelaskan di README proyek.</footer>")
     return (f"<!doctype html><html lang='id'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
-            f"<title>Laporan Pagi TPPO Lampung {run_date:%Y-%m-%d}</title>"
+            f"<title>Laporan Pagi TPPO Lampung, data s.d. {dated:%Y-%m-%d}</title>"
             f"<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>")
 
 
-def report_dir(p: Paths, run_date: dt.date) -> Path:
+def data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The data's date: the latest delivery date of a loaded file (None before any)."""
+    return con.execute("SELECT max(delivery_date) FROM marts.mart_feed_quality "
+                       "WHERE status = 'LOADED'").fetchall()[0][0]
+
+
+def report_dir(p: Paths, when: dt.date) -> Path:
     """``reports/<date>/``, created readable by readers when absent."""
-    out_dir = p.reports / run_date.isoformat()
+    out_dir = p.reports / when.isoformat()
     if not out_dir.exists():
         out_dir.mkdir(parents=True, exist_ok=True)
         share(out_dir)  # the run works under umask 077; the report is for readers
@@ -116,11 +122,13 @@ def report_dir(p: Paths, run_date: dt.date) -> Path:
 
 
 def write_report(p: Paths, run_date: dt.date) -> Path:
-    """Render the report into ``reports/<date>/index.html`` (atomically), linking the
-    dbt docs when ``reports/dbt-docs.html`` is there."""
-    out_dir = report_dir(p, run_date)
+    """Render the report into ``reports/<data date>/index.html`` (atomically; the data's
+    date is the latest delivery date of a loaded file, the run's date before any), linking
+    the dbt docs when ``reports/dbt-docs.html`` is there. A later run on the same data
+    replaces the page; the newest report is the last folder in date order."""
     with duckdb.connect(str(p.dashboard), read_only=True) as con:
         page = render(con, run_date, docs=(p.reports / "dbt-docs.html").exists())
+        out_dir = report_dir(p, data_date(con) or run_date)
     target = out_dir / "index.html"
     tmp = out_dir / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")

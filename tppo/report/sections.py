@@ -38,9 +38,12 @@ class Period:
 
     @property
     def partial(self) -> bool:
-        """The latest month is still running (data stop before its last day)."""
+        """The latest month is still running on the data's date (the last loaded delivery
+        falls inside it, before its last day); never for a month the data have left."""
+        if self.last_delivery is None:
+            return False
         nxt = (self.latest.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return self.last_delivery is None or self.last_delivery < nxt - dt.timedelta(days=1)
+        return self.latest <= self.last_delivery < nxt - dt.timedelta(days=1)
 
 
 def period(con: duckdb.DuckDBPyConnection, run_date: dt.date) -> Period | None:
