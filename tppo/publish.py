@@ -295,6 +295,37 @@ def new_unmapped_values(con: duckdb.DuckDBPyConnection,
     return {(r[0], r[1], r[2]): (r[3], int(r[4])) for r in rows}
 
 
+DASHBOARD_NOTE = (" In dashboard.duckdb: a count from 1 to 4 is NULL with its <count>_suppressed "
+                  "flag true, and scores are computed from the protected figures.")
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, dashboard: bool) -> None:
+    """Give every table and column of ``out.marts`` the comment dbt wrote on its source in
+    ``wh.marts`` (persist_docs: each mart's and column's description); a dashboard copy's
+    ``<count>_suppressed`` flag gets its own. CREATE TABLE AS copies no comment."""
+    tables = dict(con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'wh' AND "
+        "schema_name = 'marts'").fetchall())
+    columns = {(t, c): text for t, c, text in con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE "
+        "database_name = 'wh' AND schema_name = 'marts'").fetchall()}
+    for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'out' "
+            "AND schema_name = 'marts' ORDER BY table_name, column_index").fetchall():
+        text = columns.get((table, column))
+        if text is None and column.endswith("_suppressed"):
+            text = (f"True when {column.removesuffix('_suppressed')} is withheld in this copy "
+                    "(a count from 1 to 4, shown as NULL) so that no one can be singled out.")
+        if text:
+            con.execute(f'COMMENT ON COLUMN out.marts."{table}"."{column}" IS '
+                        f"{sql_literal(text)}")
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                "'out' AND schema_name = 'marts'").fetchall():
+        if tables.get(table):
+            text = tables[table] + (DASHBOARD_NOTE if dashboard else "")
+            con.execute(f'COMMENT ON TABLE out.marts."{table}" IS {sql_literal(text)}')
+
+
 def _build(p: Paths, name: str, fill) -> Path:
     tmp = p.work / f"{name}.building.duckdb"
     for leftover in (tmp, tmp.with_suffix(".duckdb.wal")):
@@ -305,6 +336,7 @@ def _build(p: Paths, name: str, fill) -> Path:
         con.execute(f"ATTACH {sql_literal(tmp)} AS out")
         con.execute("CREATE SCHEMA out.marts")
         fill(con)
+        _copy_comments(con, dashboard=name.startswith("dashboard"))
         con.execute("CHECKPOINT out")
         con.execute("DETACH out")
     finally:
@@ -313,10 +345,40 @@ def _build(p: Paths, name: str, fill) -> Path:
     return tmp
 
 
-def _analytics_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table in _tables(con, "wh"):
-        con.execute(f'CREATE TABLE out.marts."{table}" AS SELECT * FROM wh.marts."{table}" '
-                    f"ORDER BY {_order_by(con, table)}")
+# The columns that carry the one risk score (docs/PRIVACY.md, "One score"): the
+# dashboards' copy computes them from its protected figures, and analytics.duckdb
+# takes them from there, so a village-month has the same score, rank and tier in
+# both files, in `tppo top`, the morning report and Superset.
+SHARED_SCORES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "mart_village_risk": (("village_code", "month"), SCORED),
+    "mart_desa_binaan_candidates": (("village_code",), (
+        "candidate_rank", "candidate_score", "latest_risk_score", "latest_risk_rank",
+        "latest_risk_tier")),
+}
+
+
+def _analytics_tables(con: duckdb.DuckDBPyConnection, dashboard: Path | None = None) -> None:
+    """Every mart of the warehouse; with ``dashboard`` (the copy just built), the score
+    columns of SHARED_SCORES taken from it when it carries scores."""
+    if dashboard is not None:
+        con.execute(f"ATTACH {sql_literal(dashboard)} AS dash (READ_ONLY)")
+    try:
+        for table in _tables(con, "wh"):
+            sql = f'SELECT * FROM wh.marts."{table}"'
+            if dashboard is not None and table in SHARED_SCORES:
+                keys, scored = SHARED_SCORES[table]
+                have = set(_columns(con, table, "wh")) & set(_columns(con, table, "dash"))
+                cols = [c for c in scored if c in have]
+                if cols and all(k in have for k in keys) and con.execute(
+                        f"SELECT count({cols[0]}) FROM dash.marts.{table}").fetchall()[0][0]:
+                    sql = (f"SELECT a.* REPLACE ({', '.join(f'd.{c} AS {c}' for c in cols)}) "
+                           f'FROM wh.marts."{table}" AS a JOIN dash.marts.{table} AS d '
+                           f"USING ({', '.join(keys)})")
+            con.execute(f'CREATE TABLE out.marts."{table}" AS {sql} '
+                        f"ORDER BY {_order_by(con, table)}")
+    finally:
+        if dashboard is not None:
+            con.execute("DETACH dash")
 
 
 def _state_file(p: Paths) -> Path:
@@ -335,10 +397,10 @@ def publish(p: Paths) -> dict:
     if (state.get("fingerprint") == current and p.analytics.exists()
             and p.dashboard.exists()):
         return {"action": "unchanged", "fingerprint": current}
+    dashboard = _build(p, "dashboard", lambda con: _dashboard_tables(con, p.work / "dbt_target"))
     built = {
-        p.analytics: _build(p, "analytics", _analytics_tables),
-        p.dashboard: _build(p, "dashboard",
-                            lambda con: _dashboard_tables(con, p.work / "dbt_target")),
+        p.analytics: _build(p, "analytics", lambda con: _analytics_tables(con, dashboard)),
+        p.dashboard: dashboard,
     }
     for final, tmp in built.items():
         share(tmp)  # the run works under umask 077; readers keep their access

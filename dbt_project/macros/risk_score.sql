@@ -17,17 +17,19 @@
          0 without events anywhere near, half the weight at `half` events a year, the full
          weight approached but never reached, so that the busiest villages still rank
          apart.
+    `label`: the component's name in the morning report and in risk_reason (Indonesian).
+    tppo/scoring.py reads this list (the report's legend, the README's formula section).
     Weights add up to 100, so risk_score = sum of the components lies in [0, 100). Fixed
     weights, half-levels and window: the score means the same in every month and run. -#}
 {% macro risk_components() -%}
     {{ return([
-        {'measure': 'suspected_nonprocedural_departures', 'weight': 55, 'half': 30},
-        {'measure': 'tppo_victims', 'weight': 12, 'half': 2},
-        {'measure': 'interdicted_persons', 'weight': 8, 'half': 4},
-        {'measure': 'nonprocedural_complaints', 'weight': 8, 'half': 2},
-        {'measure': 'passport_postponements', 'weight': 8, 'half': 3},
-        {'measure': 'timpora_findings', 'weight': 4, 'half': 10},
-        {'measure': 'labour_destination_departures', 'weight': 5, 'half': 100},
+        {'measure': 'suspected_nonprocedural_departures', 'weight': 55, 'half': 30, 'label': 'keberangkatan terduga nonprosedural'},
+        {'measure': 'tppo_victims', 'weight': 12, 'half': 2, 'label': 'korban TPPO'},
+        {'measure': 'interdicted_persons', 'weight': 8, 'half': 4, 'label': 'orang digagalkan berangkat'},
+        {'measure': 'nonprocedural_complaints', 'weight': 8, 'half': 2, 'label': 'pengaduan nonprosedural'},
+        {'measure': 'passport_postponements', 'weight': 8, 'half': 3, 'label': 'penundaan paspor'},
+        {'measure': 'timpora_findings', 'weight': 4, 'half': 10, 'label': 'temuan Timpora'},
+        {'measure': 'labour_destination_departures', 'weight': 5, 'half': 100, 'label': 'keberangkatan ke negara tujuan kerja'},
     ]) }}
 {%- endmacro %}
 

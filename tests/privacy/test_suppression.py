@@ -87,10 +87,11 @@ def test_risk_score_rank_and_tier_do_not_depend_on_what_a_hidden_cell_holds(tmp_
         copies.append((_rows(p, "mart_village_risk"),
                        _rows(p, "mart_desa_binaan_candidates")))
     assert copies[0] == copies[1]
-    # and the analysts' exact score does differ: it would have given n away
-    with duckdb.connect(str(tmp_path / "1" / "home" / "analytics.duckdb"), read_only=True) as a, \
-            duckdb.connect(str(tmp_path / "4" / "home" / "analytics.duckdb"),
-                           read_only=True) as b:
+    # and dbt's exact score (restricted warehouse only) does differ: it would have given
+    # n away; analytics.duckdb carries the copy's score (tests/privacy/test_one_score.py)
+    wh = "home/restricted/warehouse.duckdb"
+    with duckdb.connect(str(tmp_path / "1" / wh), read_only=True) as a, \
+            duckdb.connect(str(tmp_path / "4" / wh), read_only=True) as b:
         q = ("SELECT risk_score FROM marts.mart_village_risk WHERE village_name = 'WAYLAYAP' "
              "ORDER BY month")
         assert a.execute(q).fetchall() != b.execute(q).fetchall()
