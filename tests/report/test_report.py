@@ -67,7 +67,7 @@ def test_twenty_riskiest_villages_come_with_their_score_components(page):
     assert list(top)[:4] == ["WAYLAYAP", "KALIREJO", "PONCOREJO", "AMBARAWA"]
     w = top["WAYLAYAP"]
     assert (w["Peringkat"], w["Skor"], w["Tingkat"]) == ("1", "87,5", "Tinggi")
-    assert w["Dugaan berangkat nonprosedural"] == "30,0"
+    assert w["Keberangkatan terduga nonprosedural"] == "30,0"
     assert w["Korban TPPO"] == "20,0"
     assert w["Pengaduan nonprosedural"] == "12,5"
     assert w["Temuan Timpora"] == "·"  # a zero component, not a blank

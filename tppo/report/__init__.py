@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from tppo import scoring
 from tppo.config import Paths, share
 from tppo.report import early_warning, sections
 from tppo.report.format import day, month_name
@@ -58,7 +59,7 @@ padding-top:.6rem}
 TITLE = "Laporan Pagi TPPO &amp; PMI Nonprosedural — Provinsi Lampung"
 NAV = (("desa", "Desa berisiko"), ("peta", "Sebaran"), ("tren", "Tren keberangkatan"),
        ("peringatan", "Peringatan dini"), ("binaan", "Desa Binaan"),
-       ("perekrut", "Perekrut"), ("kualitas", "Kualitas data"))
+       ("perekrut", "Perekrut"), ("kualitas", "Kualitas data"), ("cara-skor", "Cara skor"))
 TOP_VILLAGES = 20
 
 
@@ -92,14 +93,16 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
             sections.recruiters(con),
         ]
     parts.append(sections.feed_quality(con))
+    parts.append(scoring.report_explanation_html())
     if docs:
         parts.append(DOCS_LINK)
     parts.append(
         "<footer>* Angka 1-4 disamarkan (≤4*) untuk melindungi identitas; bila satu angka "
         "dalam satu kelompok disamarkan, angka kecil lain ikut disamarkan agar jumlahnya tidak "
         "membukanya. Sumber: salinan dasbor (dashboard.duckdb) hasil proses malam; data "
-        "perorangan tidak pernah masuk laporan ini. Cara hitung skor risiko dan aturan "
-        "peringatan dini dijelaskan di README proyek.</footer>")
+        "perorangan tidak pernah masuk laporan ini. Cara hitung skor risiko: bagian "
+        "<a href='#cara-skor'>Cara membaca skor risiko</a> di atas; aturan peringatan dini: "
+        "bagian <a href='#peringatan'>Peringatan dini</a>.</footer>")
     return (f"<!doctype html><html lang='id'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<title>Laporan Pagi TPPO Lampung, data s.d. {dated:%Y-%m-%d}</title>"

@@ -12,19 +12,15 @@ from itertools import groupby
 
 import duckdb
 
+from tppo import scoring
 from tppo.publish import RISK_COMPONENTS
 from tppo.report import charts, early_warning
 from tppo.report.format import count, day, month_name, number, table, text, tier
 
-COMPONENT_LABELS = {
-    "score_suspected_nonprocedural_departures": "Dugaan berangkat nonprosedural (maks. 30)",
-    "score_tppo_victims": "Korban TPPO (maks. 20)",
-    "score_interdicted_persons": "Orang digagalkan berangkat (maks. 15)",
-    "score_nonprocedural_complaints": "Pengaduan nonprosedural (maks. 15)",
-    "score_passport_postponements": "Penundaan paspor (maks. 10)",
-    "score_timpora_findings": "Temuan Timpora (maks. 5)",
-    "score_labour_destination_departures": "Berangkat ke negara tujuan kerja (maks. 5)",
-}
+# Legend of the components, from the one definition of the weights (tppo/scoring.py
+# reads dbt's macros/risk_score.sql).
+COMPONENT_LABELS = {c.column: f"{c.label[0].upper()}{c.label[1:]} (maks. {c.weight})"
+                    for c in scoring.definition().components}
 
 
 @dataclass(frozen=True)

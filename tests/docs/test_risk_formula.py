@@ -1,0 +1,39 @@
+"""The weights are defined once (dbt's macros/risk_score.sql, read by tppo/scoring.py):
+the README's formula section, the morning report's legend and its Indonesian
+explanation are generated from that definition and must not drift from it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tppo import scoring
+from tppo.report import sections
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_readme_formula_section_is_the_generated_one():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- risk-formula:begin -->\n(.*?)<!-- risk-formula:end -->", readme,
+                      re.S)
+    assert found, "README lost its risk-formula markers"
+    assert found.group(1) == scoring.readme_section(), \
+        "README's risk formula is stale: paste `python -m tppo.scoring` between the markers"
+
+
+def test_definition_matches_the_macro_dbt_compiles():
+    macro = (ROOT / "dbt_project" / "macros" / "risk_score.sql").read_text(encoding="utf-8")
+    d = scoring.definition()
+    weights = [int(w) for w in re.findall(r"'weight': (\d+)", macro)]
+    assert [c.weight for c in d.components] == weights and sum(weights) == 100
+    assert (d.window_months, d.tinggi, d.sedang) == (12, 40, 15)
+
+
+def test_report_legend_and_explanation_give_the_macro_weights():
+    d = scoring.definition()
+    explanation = scoring.report_explanation_html()
+    for c in d.components:
+        assert sections.COMPONENT_LABELS[c.column].endswith(f"(maks. {c.weight})")
+        assert f"<td class='n'>{c.weight}</td><td class='n'>{c.half}</td>" in explanation
+    assert "maks. 30" not in " ".join(sections.COMPONENT_LABELS.values())
