@@ -836,3 +836,47 @@ def test_unmapped_values_are_listed_with_what_was_done(warehouse):
     n, _, action = rows[("imigrasi", "wna", "kabupaten", "REGENCY", "Negeri Antah Berantah")]
     assert n == 2 and "place_aliases.csv" in action
     assert rows[("imigrasi", "paspor", "tujuan_permohonan", "CODE", "NIK_<digits>")][0] == 2
+
+
+def test_every_mart_column_carries_its_dbt_description_in_both_published_files(
+        warehouse, tmp_path):
+    """persist_docs writes each mart's and column's description as a DuckDB comment, and
+    publish copies them into analytics.duckdb and dashboard.duckdb (issue: point 6)."""
+    import shutil
+
+    from tppo.config import Paths
+    from tppo.publish import publish
+
+    (path,) = [r[0] for r in warehouse.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()]
+    warehouse.execute("checkpoint")  # this process holds the file: publish from a copy
+    p = Paths(landing=tmp_path / "landing", home=tmp_path / "home")
+    p.warehouse.parent.mkdir(parents=True)
+    p.work.mkdir(parents=True)
+    shutil.copyfile(path, p.warehouse)
+    assert publish(p)["action"] == "published"
+    described = {(t, c): d for t, c, d in warehouse.execute(
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where schema_name = 'marts'").fetchall()}
+    assert described and all(described.values()), [k for k, d in described.items() if not d]
+    for published in (p.analytics, p.dashboard):
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            tables = con.execute("select table_name, comment from duckdb_tables() "
+                                 "where schema_name = 'marts'").fetchall()
+            columns = con.execute("select table_name, column_name, comment "
+                                  "from duckdb_columns() where schema_name = 'marts'").fetchall()
+        finally:
+            con.close()
+        assert len(tables) >= 6 and columns
+        assert [t for t, d in tables if not d] == [], published
+        assert [(t, c) for t, c, d in columns if not (d or "").strip()] == [], published
+        for t, c, d in columns:
+            if (t, c) in described:
+                assert d == described[(t, c)], (published, t, c)
+    with duckdb.connect(str(p.dashboard), read_only=True) as con:
+        (flag,) = con.execute(
+            "select comment from duckdb_columns() where table_name = 'mart_village_risk' "
+            "and column_name = 'tppo_victims_suppressed'").fetchone()
+    assert "1 to 4" in flag
