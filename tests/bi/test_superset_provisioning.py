@@ -39,6 +39,38 @@ def test_bundle_references_resolve_and_the_dashboard_shows_every_chart():
     assert len(set(uuids)) == len(uuids)
 
 
+def test_dashboard_has_native_filters_for_regency_district_and_month():
+    """Three select filters, each on a column its dataset has (in the bundle and in the
+    dataset's query); Kecamatan cascades from Kabupaten/Kota."""
+    datasets = {d["uuid"]: d for d in _load("datasets/*/*.yaml")}
+    (dashboard,) = _load("dashboards/*.yaml")
+    filters = dashboard["metadata"]["native_filter_configuration"]
+    by_column = {}
+    for f in filters:
+        assert f["type"] == "NATIVE_FILTER" and f["filterType"] == "filter_select"
+        assert f["id"].startswith("NATIVE_FILTER-") and f["name"]
+        assert f["scope"] == {"rootPath": ["ROOT_ID"], "excluded": []}
+        (target,) = f["targets"]
+        dataset = datasets[target["datasetUuid"]]
+        column = target["column"]["name"]
+        assert column in {c["column_name"] for c in dataset["columns"]}, (f["name"], column)
+        assert re.search(rf"\b{column}\b", dataset["sql"]), (f["name"], column)
+        by_column[column] = f
+    assert set(by_column) == {"regency_name", "district_name", "month"}
+    assert by_column["district_name"]["cascadeParentIds"] == [by_column["regency_name"]["id"]]
+    assert by_column["district_name"]["targets"][0]["datasetUuid"] == \
+        by_column["regency_name"]["targets"][0]["datasetUuid"]
+    month = datasets[by_column["month"]["targets"][0]["datasetUuid"]]
+    assert "WHERE month" not in month["sql"]  # every month to choose from, not the latest
+    assert len({f["id"] for f in filters}) == len(filters)
+    # every chart's dataset has at least one of the filtered columns
+    charted = {c["dataset_uuid"] for c in _load("charts/*.yaml")}
+    for uuid in charted - {datasets_uuid for datasets_uuid, d in datasets.items()
+                           if d["table_name"] in ("feed_quality", "recruiter_watchlist")}:
+        cols = {c["column_name"] for c in datasets[uuid]["columns"]}
+        assert cols & set(by_column), datasets[uuid]["table_name"]
+
+
 def test_superset_database_is_the_dashboard_copy_read_only():
     (database,) = _load("databases/*.yaml")
     assert database["sqlalchemy_uri"] == \
