@@ -26,7 +26,7 @@ from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 from airflow.sdk.exceptions import AirflowFailException
 
 from ingest.feeds import FEEDS as FEED_DECLARATIONS
-from tppo.alerts import deadline_minutes
+from tppo.alerts import TppoNotifier, deadline_minutes
 
 FEEDS = tuple(f.name for f in FEED_DECLARATIONS)
 POOL = "duckdb_writer"
@@ -89,6 +89,9 @@ def _run(context) -> tuple[str, object]:
         callback=SyncCallback("tppo.alerts.run_not_finished"),
         name="morning_report_late",
     ),
+    # A failed run tells people (file, SMTP, webhook from TPPO_NOTIFY_*: tppo/alerts.py);
+    # dag.test() (`tppo run`) calls it too.
+    on_failure_callback=TppoNotifier("failed"),
     tags=["tppo", "nightly", "lampung"],
     doc_md=__doc__,
     default_args={
