@@ -181,7 +181,8 @@ class DashboardMart:
 
 DASHBOARD_SPECS: dict[str, DashboardMart] = {
     "mart_village_risk": DashboardMart(
-        (*PLACE, "month", "risk_score", "risk_rank", "risk_tier", *RISK_COMPONENTS)),
+        (*PLACE, "month", "risk_score", "risk_rank", "risk_tier", *RISK_COMPONENTS,
+         "risk_reason")),
     "mart_regency_month": DashboardMart(
         ("regency_code", "regency_name", "month", "estimated_nonprocedural_ratio")),
     "mart_desa_binaan_candidates": DashboardMart(
@@ -195,6 +196,50 @@ DASHBOARD_SPECS: dict[str, DashboardMart] = {
         RECRUITER_COUNTS, "recruiter_type = 'LICENSED_P3MI'"),
 }
 SCORED = ("risk_score", "risk_rank", "risk_tier", *RISK_COMPONENTS)
+AT_LEAST = "sedikitnya"
+
+
+def reason_sql(points: str, counts: str, months: str, at_least: str | None = None) -> str:
+    """risk_reason as dbt's macro ``risk_reason`` (macros/risk_score.sql) writes it, from
+    columns ``<points><measure>`` and ``<counts><measure>``; with ``at_least`` (the
+    dashboards' copy), where ``<at_least><measure>`` is true the count is a lower bound
+    (a withheld month of the window counts as 1) and is written "sedikitnya N"."""
+    from tppo import scoring
+
+    flag = (lambda m: f"{at_least}{m}") if at_least else (lambda m: "false")
+    parts = ", ".join(f"{{'points': {points}{c.measure}, 'n': {counts}{c.measure}, "
+                      f"'low': {flag(c.measure)}, 'label': {sql_literal(c.label)}}}"
+                      for c in scoring.definition().components)
+    items = (f"list_transform(list_reverse_sort(list_filter([{parts}], "
+             "lambda p: p.n > 0))[1:3], lambda p: CASE WHEN p.low THEN "
+             f"'{AT_LEAST} ' ELSE '' END || p.n || ' ' || p.label)")
+    tail = f"' dalam ' || {months} || ' bulan terakhir'"
+    return (f"(SELECT CASE len(l) WHEN 0 THEN 'tidak ada kejadian dalam ' || {months} || "
+            "' bulan terakhir; skor dari rata-rata kecamatan' "
+            f"WHEN 1 THEN l[1] || {tail} WHEN 2 THEN l[1] || ' dan ' || l[2] || {tail} "
+            f"ELSE l[1] || ', ' || l[2] || ' dan ' || l[3] || {tail} END "
+            f"FROM (SELECT {items} AS l))")
+
+
+def _copy_windows_sql(frame: pl.DataFrame) -> str:
+    """Per village-month of ``dash_frame``: the window's months and, per score component,
+    a lower bound of its window sum from the copy's own figures (a withheld month counts
+    as 1, the least it can hold) and whether a month of the window is withheld."""
+    from tppo import scoring
+
+    d = scoring.definition()
+    cols = []
+    for c in d.components:
+        m, flag = c.measure, f"{c.measure}_suppressed"
+        shown = f"sum(coalesce({m}, 0)) OVER w" if m in frame.columns else "0"
+        if flag in frame.columns:
+            cols.append(f"{shown} + count(*) FILTER (WHERE {flag}) OVER w AS window_{m}, "
+                        f"bool_or({flag}) OVER w AS low_{m}")
+        else:
+            cols.append(f"{shown} AS window_{m}, false AS low_{m}")
+    return (f"SELECT village_code, month, count(*) OVER w AS window_months, {', '.join(cols)} "
+            "FROM dash_frame WINDOW w AS (PARTITION BY village_code ORDER BY month "
+            f"ROWS BETWEEN {d.window_months - 1} PRECEDING AND CURRENT ROW)")
 
 
 def _village_scores_sql(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame,
@@ -205,6 +250,8 @@ def _village_scores_sql(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame,
     from tppo.privacy import suppression as sup
 
     scored = [c for c in SCORED if c in frame.columns]
+    if "risk_reason" in frame.columns:  # the exact reason would give withheld counts away
+        scored.append("risk_reason")
     compiled = sup.scoring_sql(dbt_target)
     has_measured = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'wh' AND "
@@ -218,7 +265,14 @@ def _village_scores_sql(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame,
     measured = (f"(SELECT m.* REPLACE ({fill}) FROM wh.intermediate.{sup.MEASURED_MODEL} AS m "
                 "JOIN dash_frame AS f USING (village_code, month))")
     scores = sup.protected_scores_sql(compiled, measured, "wh")
-    return (f"SELECT f.* EXCLUDE ({', '.join(scored)}), {', '.join(f's.{c}' for c in scored)} "
+    picked = [f"s.{c}" for c in scored if c != "risk_reason"]
+    if "risk_reason" in scored:
+        reason = reason_sql("s.score_", "w.window_", "w.window_months", "w.low_")
+        picked.append(f"{reason} AS risk_reason")
+        return (f"SELECT f.* EXCLUDE ({', '.join(scored)}), {', '.join(picked)} "
+                f"FROM dash_frame AS f JOIN ({scores}) AS s USING (village_code, month) "
+                f"JOIN ({_copy_windows_sql(frame)}) AS w USING (village_code, month)")
+    return (f"SELECT f.* EXCLUDE ({', '.join(scored)}), {', '.join(picked)} "
             f"FROM dash_frame AS f JOIN ({scores}) AS s USING (village_code, month)")
 
 

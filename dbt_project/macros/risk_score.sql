@@ -49,3 +49,28 @@
         else 'RENDAH'
     end
 {%- endmacro %}
+
+{#- risk_reason: the plain-language reason of a village-month's score, in Indonesian.
+    The (at most) three components with the most points among those with events in the
+    window, each with its window count, e.g. "3 keberangkatan terduga nonprosedural dan
+    2 korban TPPO dalam 12 bulan terakhir"; without any event in the window, the score is
+    the district's pull alone. `points(measure)` and `count(measure)` are column-name
+    prefixes. The dashboards' copy builds the same text from its own figures, without a
+    count where one of the window's months is withheld (tppo/publish.py, reason_sql). -#}
+{% macro risk_reason(points_prefix, count_prefix, months) -%}
+    (with parts as (
+        select list_transform(
+            list_reverse_sort(list_filter([
+                {%- for c in risk_components() %}
+                {'points': {{ points_prefix }}{{ c.measure }}, 'n': {{ count_prefix }}{{ c.measure }}, 'label': '{{ c.label }}'}{{ "," if not loop.last }}
+                {%- endfor %}
+            ], lambda p: p.n > 0))[1:3],
+            lambda p: p.n || ' ' || p.label) as l
+    )
+    select case len(l)
+        when 0 then 'tidak ada kejadian dalam ' || {{ months }} || ' bulan terakhir; skor dari rata-rata kecamatan'
+        when 1 then l[1] || ' dalam ' || {{ months }} || ' bulan terakhir'
+        when 2 then l[1] || ' dan ' || l[2] || ' dalam ' || {{ months }} || ' bulan terakhir'
+        else l[1] || ', ' || l[2] || ' dan ' || l[3] || ' dalam ' || {{ months }} || ' bulan terakhir'
+    end from parts)
+{%- endmacro %}

@@ -89,7 +89,8 @@ def build_warehouse(p: Paths, counts: Counts, recruiters: list[tuple] | None = N
                     f"SELECT village_code, month, {measures} FROM village")
         con.execute(
             f"CREATE TABLE marts.mart_village_risk AS SELECT v.*, {scored}, s.risk_score, "
-            f"s.risk_rank, s.risk_tier FROM (SELECT {', '.join(PLACE)}, month, {measures} "
+            f"s.risk_rank, s.risk_tier, 'exact counts' AS risk_reason "
+            f"FROM (SELECT {', '.join(PLACE)}, month, {measures} "
             f"FROM village) AS v JOIN ({scoring_sql()}) AS s USING (village_code, month)")
         sums = ", ".join(f"CAST(sum({m}) AS INTEGER) AS {m}" for m in COUNT_MEASURES)
         con.execute(

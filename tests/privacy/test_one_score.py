@@ -68,3 +68,25 @@ def test_the_shared_score_does_not_depend_on_what_a_hidden_cell_holds(tmp_path):
         p = _published(tmp_path / str(n), counts)
         got.append(_rows(p.analytics, VILLAGE_Q))
     assert got[0] == got[1]
+
+
+REASON_Q = ("SELECT village_code, month, risk_reason FROM marts.mart_village_risk "
+            "ORDER BY village_code, month")
+
+
+def test_the_copys_reason_gives_no_withheld_count_away(tmp_path):
+    got = []
+    for n in (1, 4):
+        counts = {**COUNTS, ("WAYLAYAP", "tppo_victims"): [n, 0, 0]}
+        p = _published(tmp_path / str(n), counts)
+        got.append(_rows(p.dashboard, REASON_Q))
+        # analysts keep the warehouse's exact reason
+        assert {r[2] for r in _rows(p.analytics, REASON_Q)} == {"exact counts"}
+    assert got[0] == got[1]
+    reasons = {(v, m.month): r for v, m, r in got[0]}
+    # WAYLAYAP's January victims are withheld: a lower bound, from the flag alone
+    assert reasons[("1809050004", 1)] == "sedikitnya 1 korban TPPO dalam 1 bulan terakhir"
+    # BAGELEN's departures are shown: its exact window count
+    assert reasons[("1809050005", 3)].startswith("49 keberangkatan terduga nonprosedural")
+    assert reasons[("1810020004", 1)] == ("tidak ada kejadian dalam 1 bulan terakhir; "
+                                          "skor dari rata-rata kecamatan")

@@ -1,5 +1,6 @@
 -- One row per Lampung village per report month: the measures of MARTS.md, zero-filled,
--- and the risk score with every component (macro risk_components), rank and tier.
+-- and the risk score with every component (macro risk_components), rank, tier and the
+-- reason in words (macro risk_reason).
 with scored as (
     select * from {{ ref('int_village_months_scored') }}
 ),
@@ -39,7 +40,8 @@ final as (
         {%- endfor %}
         scored.risk_score,
         scored.risk_rank,
-        scored.risk_tier
+        scored.risk_tier,
+        {{ risk_reason('scored.score_', 'scored.window_', 'scored.window_months') }} as risk_reason
     from scored
     inner join villages using (village_code)
 )
