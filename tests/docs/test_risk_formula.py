@@ -37,3 +37,10 @@ def test_report_legend_and_explanation_give_the_macro_weights():
         assert sections.COMPONENT_LABELS[c.column].endswith(f"(maks. {c.weight})")
         assert f"<td class='n'>{c.weight}</td><td class='n'>{c.half}</td>" in explanation
     assert "maks. 30" not in " ".join(sections.COMPONENT_LABELS.values())
+
+
+def test_mart_yaml_weight_table_is_the_macros():
+    yml = (ROOT / "dbt_project" / "models" / "marts" / "_marts__models.yml").read_text(
+        encoding="utf-8")
+    table = dict(re.findall(r"^\s+\| (\w+) \| (\d+) \| \d+ \|$", yml, re.M))
+    assert table == {c.measure: str(c.weight) for c in scoring.definition().components}
