@@ -254,12 +254,47 @@ class GxAuditor:
                                                                  "_row_number"]},
             )
             checkpoint = self.context.checkpoints.add_or_update(checkpoint)
-            run = checkpoint.run(batch_parameters={"dataframe": frame})
-            results = next(iter(run.run_results.values())).results
+            run = checkpoint.run(batch_parameters={"dataframe": frame},
+                                 run_id=self._run_id(feed, batch))
+            ((identifier, outcome),) = run.run_results.items()
+            results = outcome.results
+            page = self._page(identifier)
         except Exception as exc:  # GE broke: an error, not bad data
             log.exception("Great Expectations raised while auditing %s", feed.table)
             return errored(files, f"audit error in Great Expectations: {exc!r}")
-        return judge(results, batch)
+        coded = set(feed.enums) | ({"nik_status"} if feed.nik else set())
+        return judge(results, batch, coded=coded, page=page, salt=self._salt)
+
+    def _run_id(self, feed: Feed, batch: pl.DataFrame):
+        """The result's run name, so that its Data Docs page is named for what it holds:
+        ``<date>_<file stem>`` for one file, ``<date>_<feed>_<n>_files`` for several."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        names = (sorted(set(batch["_file_name"].to_list())) if "_file_name" in batch.columns
+                 else [])
+        stem = (Path(names[0]).stem if len(names) == 1 else
+                f"{feed.table}_{batch['_file_sha256'].n_unique()}_files")
+        stem = re.sub(r"[^A-Za-z0-9_.\-]+", "_", stem)[:80]
+        stem = re.sub(r"[0-9]{9,}", "N", stem)
+        return RunIdentifier(run_name=f"{self.logical_date:%Y-%m-%d}_{stem}")
+
+    def _page(self, identifier) -> str | None:
+        """The Data Docs page of one validation result, relative to TPPO_HOME when under it
+        (the run's page for the feed: every file of the batch, rows by file SHA-256)."""
+        from urllib.parse import unquote, urlparse
+
+        for site in self.context.get_docs_sites_urls(resource_identifier=identifier):
+            url = site.get("site_url") or ""
+            if url.startswith("file://"):
+                path = Path(unquote(urlparse(url).path))
+                home = os.environ.get("TPPO_HOME")
+                if home:
+                    try:
+                        return str(path.relative_to(Path(home).resolve()))
+                    except ValueError:
+                        pass
+                return str(path)
+        return None
 
 
 @dataclass(frozen=True)
@@ -277,19 +312,107 @@ class Finding:
 class FileVerdict:
     verdict: str = "PASSED"
     findings: list[Finding] = field(default_factory=list)
+    page: str | None = None  # the Data Docs page of the result
 
     @property
     def message(self) -> str | None:
-        return "; ".join(f.message for f in self.findings) or None
+        text = "; ".join(f.message for f in self.findings)
+        return (text + (f" (Data Docs: {self.page})" if self.page else "")) if text else None
 
 
 RANK = {"PASSED": 0, "WARNED": 1, "FAILED": 2, "ERROR": 3}
 
 
-def judge(results, batch: pl.DataFrame) -> dict[str, FileVerdict]:
-    """Turn GE expectation results into a verdict per file."""
+# A delivered coded value is shown in a message as it is only when it looks like a code:
+# capitals, digits and "_", at most 30, no run of 6 digits (a NIK, a phone, a passport
+# number); anything else, and a word that also stands in a personal field of the same
+# file (a name shifted into the wrong column), is shown as its token.
+_SHOWABLE = re.compile(r"[A-Z0-9_]{1,30}")
+SHOWN_VALUES = 10
+# A delivered file's name is shown unless it could hold markup or a long digit run.
+_SAFE_NAME = re.compile(r"(?!.*[0-9]{9})[A-Za-z0-9_./\- ]{1,200}")
+# Columns whose values are record keys (hashes of identifiers): counted, never listed.
+_KEYS = {"_key_hash", "_key_in_file"}
+
+
+def showable(value: str) -> bool:
+    """Whether a delivered coded value may appear as it is in a message."""
+    return bool(_SHOWABLE.fullmatch(value)) and not re.search(r"[0-9]{6}", value)
+
+
+def _personal_words(batch: pl.DataFrame, sha: str, values: set[str]) -> set[str]:
+    """Those of ``values`` that stand as a word in a personal field of file ``sha``."""
+    cols = [c for c in batch.columns if c in PERSONAL and batch.schema[c] == pl.Utf8]
+    if not cols or not values:
+        return set()
+    rows = batch.filter(pl.col("_file_sha256") == sha).select(cols)
+    found = set()
+    for v in values:
+        pattern = rf"(?i)(^|[^A-Za-z0-9]){re.escape(v)}([^A-Za-z0-9]|$)"
+        if any(rows[c].str.contains(pattern).any() for c in cols):
+            found.add(v)
+    return found
+
+
+def _values_text(column: str, items: list[dict], batch: pl.DataFrame, sha: str,
+                 coded: set[str], salt: bytes | None) -> str:
+    """Up to SHOWN_VALUES distinct unexpected values of ``column`` in file ``sha`` with
+    their row counts, most frequent first: a coded value as delivered when it is
+    :func:`showable` (else its token), a date check's delivered date, a number."""
+    if column in _KEYS:
+        return " (values not shown: record keys)"
+    rows = [int(i["_row_number"]) for i in items]
+    if column in coded:
+        source = column
+    elif column.startswith("_") and column.endswith("_offset"):
+        source = f"{column[1:-len('_offset')]}_date"
+    else:
+        source = column
+    lookup = None
+    if source in batch.columns:
+        part = batch.filter((pl.col("_file_sha256") == sha) & pl.col("_row_number").is_in(rows))
+        lookup = dict(zip(part["_row_number"].to_list(), part[source].to_list(), strict=True))
+    counts: dict[str, int] = {}
+    for item, row in zip(items, rows, strict=True):
+        seen = item.get(column)
+        value = lookup.get(row, seen) if lookup is not None else seen
+        if value is None:
+            text = "NULL"
+        elif column in coded:
+            value = str(value)
+            text = value if showable(value) else (
+                seen if isinstance(seen, str) and seen.startswith("UNEXPECTED-") else
+                unexpected_token(value, salt or b""))
+        elif isinstance(value, dt.date):
+            text = value.isoformat()
+        elif isinstance(value, float):
+            text = f"{value:.3g}"
+        else:
+            text = str(value) if _SAFE_TEXT.fullmatch(str(value)) else "(not shown)"
+        counts[text] = counts.get(text, 0) + 1
+    if column in coded:
+        hidden = _personal_words(batch, sha, {t for t in counts if not t.startswith(
+            "UNEXPECTED-") and t != "NULL"})
+        for word in hidden:
+            counts[unexpected_token(word, salt or b"")] = counts.pop(word)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{v} ({n})" for v, n in ranked[:SHOWN_VALUES])
+    more = (f" and {len(ranked) - SHOWN_VALUES} more distinct value(s)"
+            if len(ranked) > SHOWN_VALUES else "")
+    return f", values (rows): {shown}{more}"
+
+
+def judge(results, batch: pl.DataFrame, coded: set[str] | None = None,
+          page: str | None = None, salt: bytes | None = None) -> dict[str, FileVerdict]:
+    """Turn GE expectation results into a verdict per file; a finding names the file,
+    up to SHOWN_VALUES distinct unexpected values with their row counts (``coded``: the
+    columns whose delivered value may be shown when :func:`showable`) and the Data Docs
+    ``page`` of the result."""
+    coded = coded or set()
     rows_per_file = dict(batch.group_by("_file_sha256").len().iter_rows())
-    verdicts = {sha: FileVerdict() for sha in rows_per_file}
+    names = (dict(batch.select("_file_sha256", "_file_name").unique("_file_sha256").iter_rows())
+             if "_file_name" in batch.columns else {})
+    verdicts = {sha: FileVerdict(page=page) for sha in rows_per_file}
     for r in results:
         cfg = r.expectation_config
         severity = (cfg.meta or {}).get("severity", WARNING)
@@ -303,10 +426,12 @@ def judge(results, batch: pl.DataFrame) -> dict[str, FileVerdict]:
                                           f"{r.exception_info.get('exception_message')}"))
             continue
         per_file: dict[str, int] = {}
+        items: dict[str, list[dict]] = {}
         for item in (r.result or {}).get("unexpected_index_list") or []:
             sha = item.get("_file_sha256") if isinstance(item, dict) else None
             if sha is not None:
                 per_file[sha] = per_file.get(sha, 0) + 1
+                items.setdefault(sha, []).append(item)
         mostly = cfg.kwargs.get("mostly") or 1.0
         targets = per_file if column else ({} if r.success else dict.fromkeys(verdicts, 0))
         for sha, bad in targets.items():
@@ -316,8 +441,12 @@ def judge(results, batch: pl.DataFrame) -> dict[str, FileVerdict]:
             v = verdicts[sha]
             if RANK[level] > RANK[v.verdict]:
                 v.verdict = level
+            name = names.get(sha)
+            in_file = f" in {name}" if name and _SAFE_NAME.fullmatch(name) else (
+                f" in file {sha[:12]}" if name else "")
             text = (f"{severity} {label}: {bad} of {rows_per_file[sha]} row(s) unexpected"
-                    if column else f"{severity} {label} failed")
+                    f"{in_file}{_values_text(column, items.get(sha, []), batch, sha, coded, salt)}"
+                    if column else f"{severity} {label} failed{in_file}")
             v.findings.append(Finding(cfg.type, column, severity, bad if column else None, text))
     return verdicts
 
