@@ -293,7 +293,7 @@ def type_rows(feed: Feed, df: pl.DataFrame, pseudo: Pseudonymiser, *, dates: tup
     """Clean text and add the parsed columns named in :mod:`ingest.feeds`."""
     text_cols = [c for c in df.columns if df.schema[c] == pl.Utf8 and not c.startswith("_")]
     df = df.with_columns([parsing.clean_text(c) for c in text_cols])
-    df = df.with_columns([parsing.enum_value(c, allowed) for c, allowed in (enums or {}).items()])
+    df = df.with_columns([parsing.enum_value(c) for c in (enums or {})])
     added = [parsing.parse_date(c).alias(f"{c}_date") for c in dates]
     added += [parsing.parse_timestamp(c).alias(f"{c}_ts") for c in timestamps]
     added += [parsing.parse_int(c).alias(f"{c}_int") for c in integers]

@@ -96,18 +96,17 @@ def code_synonyms() -> dict[str, dict[str, str]]:
     return table
 
 
-def enum_value(col: str, allowed: tuple[str, ...] = ()) -> pl.Expr:
+def enum_value(col: str) -> pl.Expr:
     """Upper case, trimmed, inner spaces and dashes as underscores (``kunjungan keluarga``),
-    known synonyms mapped to the contract value (``PEREMPUAN`` -> ``P``, seed
-    code_synonyms) and placeholders (``-``, ``TIDAK ADA``) as NULL, unless the value is
-    one of the contract's ``allowed`` values (``TIDAK_DIKETAHUI`` is a procedural status)."""
-    raw = pl.col(col).str.strip_chars()
-    e = raw.str.to_uppercase().str.replace_all(r"[\s\-]+", "_")
+    and known synonyms mapped to the contract value (``PEREMPUAN`` -> ``P``, seed
+    code_synonyms). A value outside the contract stays as it is: the audit judges it and
+    marts.mart_unmapped_values lists it (a coded field is not a name: ``TIDAK_JELAS`` in
+    a status is a wrong code, not a missing one)."""
+    e = pl.col(col).str.strip_chars().str.to_uppercase().str.replace_all(r"[\s\-]+", "_")
     synonyms = code_synonyms().get(col)
     if synonyms:
         e = e.replace(synonyms)
-    missing = is_placeholder(raw) & ~e.is_in(list(allowed))
-    return pl.when(missing).then(None).otherwise(e).alias(col)
+    return pl.when(e == "").then(None).otherwise(e).alias(col)
 
 
 def is_placeholder(e: pl.Expr, kind: str = "any") -> pl.Expr:

@@ -101,12 +101,10 @@ def test_whole_numbers_accept_spreadsheet_floats_only():
     assert _one(parsing.parse_int("n"), n="-2") is None
 
 
-def test_placeholders_in_coded_fields_are_missing_but_contract_values_stay():
-    assert _one(parsing.enum_value("e"), e=" - ") is None
-    assert _one(parsing.enum_value("e"), e="Tidak Ada") is None
-    status = ("PROSEDURAL", "NONPROSEDURAL", "TIDAK_DIKETAHUI")
-    assert _one(parsing.enum_value("s", status), s="tidak diketahui") == "TIDAK_DIKETAHUI"
-    assert _one(parsing.enum_value("e"), e="tidak diketahui") is None
+def test_coded_fields_keep_what_is_not_a_contract_value():
+    assert _one(parsing.enum_value("e"), e="tidak diketahui") == "TIDAK_DIKETAHUI"
+    assert _one(parsing.enum_value("e"), e="tidak jelas") == "TIDAK_JELAS"
+    assert _one(parsing.enum_value("e"), e="  ") is None
 
 
 @pytest.mark.parametrize("text", ["-", "TIDAK ADA", "belum", "0000000", "C0000000", "N/A"])
