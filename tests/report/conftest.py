@@ -44,6 +44,8 @@ SCORES = {
     "AMBARAWA": [5.0, 5.0, 6.0, 6.0, 7.0, 12.0],
 }
 WAYLAYAP_COMPONENTS = [30.0, 20.0, 15.0, 12.5, 10.0, 0.0, 0.0]
+WAYLAYAP_REASON = ("6 korban TPPO dan sedikitnya 3 keberangkatan terduga nonprosedural dalam 6 "
+                   "bulan terakhir")
 # Monthly counts that differ from zero: (village, measure) -> six months.
 COUNTS = {
     ("WAYLAYAP", "suspected_nonprocedural_departures"): [0, 0, 0, 0, 0, 3],
@@ -99,6 +101,10 @@ def build_dashboard(path: Path) -> None:
             **place, "month": "DATE", **counts, **{c: "DOUBLE" for c in RISK_COMPONENTS},
             "risk_score": "DOUBLE", "risk_rank": "INTEGER", "risk_tier": "VARCHAR"},
             _village_rows(), COUNT_MEASURES)
+        con.execute("ALTER TABLE marts.mart_village_risk ADD COLUMN risk_reason VARCHAR")
+        con.execute(f"UPDATE marts.mart_village_risk SET risk_reason = CASE WHEN village_name = "
+                    f"'WAYLAYAP' THEN '{WAYLAYAP_REASON}' ELSE 'tidak ada kejadian dalam 6 "
+                    "bulan terakhir; skor dari rata-rata kecamatan' END")
         regency_rows = []
         for code, name in REGENCIES:
             for month in MONTHS:

@@ -8,7 +8,7 @@ import re
 import duckdb
 import pytest
 
-from tests.report.conftest import DATA_DATE, RUN_DATE, build_dashboard
+from tests.report.conftest import DATA_DATE, RUN_DATE, WAYLAYAP_REASON, build_dashboard
 from tests.report.htmltables import rows_by, tables
 from tppo.report import charts, render
 
@@ -72,6 +72,7 @@ def test_twenty_riskiest_villages_come_with_their_score_components(page):
     assert w["Pengaduan nonprosedural"] == "12,5"
     assert w["Temuan Timpora"] == "·"  # a zero component, not a blank
     assert w["Peringkat bulan lalu"] == "1"
+    assert w["Alasan"] == WAYLAYAP_REASON  # risk_reason, as the dashboards' copy words it
 
 
 def test_suppressed_counts_show_as_marker_never_as_zero(published, page):

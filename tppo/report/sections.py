@@ -84,28 +84,37 @@ def summary(con: duckdb.DuckDBPyConnection, per: Period, alerts: int) -> str:
 
 
 def riskiest(con: duckdb.DuckDBPyConnection, per: Period, top: int) -> str:
+    has_reason = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'marts' AND "
+        "table_name = 'mart_village_risk' AND column_name = 'risk_reason'").fetchall()[0][0]
+    reason = "r.risk_reason" if has_reason else "NULL"
     rows = con.execute(
         f"""SELECT r.risk_rank, r.village_name, r.district_name, r.regency_name, r.risk_score,
-                   r.risk_tier, p.risk_rank, {', '.join(f'r.{c}' for c in RISK_COMPONENTS)}
+                   r.risk_tier, p.risk_rank, {', '.join(f'r.{c}' for c in RISK_COMPONENTS)},
+                   {reason}
             FROM marts.mart_village_risk r
             LEFT JOIN marts.mart_village_risk p
               ON p.village_code = r.village_code AND p.month = ?
             WHERE r.month = ? ORDER BY r.risk_rank LIMIT ?""",
         [per.previous, per.latest, top]).fetchall()
     chart = charts.components(
-        [f"{r[0]}. {r[1].title()} ({r[2].title()})" for r in rows], [r[7:] for r in rows],
+        [f"{r[0]}. {r[1].title()} ({r[2].title()})" for r in rows], [r[7:-1] for r in rows],
         [COMPONENT_LABELS[c] for c in RISK_COMPONENTS])
     headers = ["Peringkat", "Desa", "Kecamatan", "Kabupaten/Kota", "Skor", "Tingkat",
                "Peringkat bulan lalu",
-               *[COMPONENT_LABELS[c].split(" (")[0] for c in RISK_COMPONENTS]]
+               *[COMPONENT_LABELS[c].split(" (")[0] for c in RISK_COMPONENTS],
+               *(["Alasan"] if has_reason else [])]
     body = [[str(r[0]), text(r[1]), text(r[2]), text(r[3].replace("KABUPATEN ", "KAB. ")),
              number(r[4], 1), tier(r[5]),
              "–" if r[6] is None else str(r[6]),
-             *[number(v, 1) if v else "·" for v in r[7:]]] for r in rows]
+             *[number(v, 1) if v else "·" for v in r[7:-1]],
+             *([text(r[-1] or "")] if has_reason else [])] for r in rows]
     return (f"<h2 id='desa'>{top} desa dengan risiko tertinggi — {month_name(per.latest)}</h2>"
             "<p>Skor 0-100 adalah jumlah tujuh komponen; tiap komponen menghitung kejadian 12 "
             "bulan terakhir desa itu (kejadian pertama paling berbobot). Batang menunjukkan "
-            "komponen mana yang membuat desa itu tinggi.</p>"
+            "komponen mana yang membuat desa itu tinggi; kolom Alasan menyebut kejadiannya "
+            "(&ldquo;sedikitnya&rdquo;: ada bulan yang angkanya disamarkan). Bobot: bagian "
+            "<a href='#cara-skor'>Cara membaca skor risiko</a>.</p>"
             + chart + table(headers, body, {0, 4, 6, *range(7, 7 + len(RISK_COMPONENTS))},
                             "wide"))
 
