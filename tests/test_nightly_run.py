@@ -7,11 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from http.server import HTTPServer
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.test_alerts import _Hook, _serve
 from tppo.publish import DASHBOARD_MARTS, MART_CONTRACT
 
 pytestmark = pytest.mark.slow
@@ -58,6 +60,19 @@ def test_first_run_succeeds_in_every_task(world):
     states = _task_states(run.stdout)
     assert set(states) == ALL_TASKS
     assert set(states.values()) == {"success"}
+
+
+def test_the_run_shows_each_task_as_it_goes_with_durations_and_rows_per_feed(world):
+    _, _, run = world
+    lines = [x for x in run.stdout.splitlines() if x.startswith("[")]
+    finished = {x.split()[2]: x for x in lines if x.split()[1] == "success"}
+    assert set(finished) == ALL_TASKS
+    assert " s" in finished["dbt_build"]
+    loaded = finished["ingest_paspor"]
+    assert "rows loaded" in loaded and int(loaded.split("file(s), ")[1].split()[0]
+                                           .replace(",", "")) > 0
+    # printed before the end-of-run summary, i.e. as the run went
+    assert run.stdout.index(finished["report"]) < run.stdout.index("DAG tppo_nightly run")
 
 
 def test_published_files_hold_the_contracted_marts(world):
@@ -125,15 +140,24 @@ def test_invalid_delivery_fails_the_run_and_leaves_published_files_untouched(wor
             broken.append(";".join(cells))
     assert broken
     bad.write_bytes(("\r\n".join([header, *broken]) + "\r\n").encode())
+    hook = _serve(HTTPServer(("127.0.0.1", 0), _Hook))
+    url = f"http://127.0.0.1:{hook.server_address[1]}/"
     try:
-        failed = _run(env, "run", "--logical-date", "2025-09-20")
+        failed = _run({**env, "TPPO_NOTIFY_WEBHOOK": url}, "run", "--logical-date", "2025-09-20")
         assert failed.returncode != 0
         assert "ingest_paspor" in failed.stderr + failed.stdout
+        # the DAG's failure callback told the webhook and the alerts folder, without data
+        ((_, payload),) = hook.received
+        assert payload["event"] == "failed" and "ingest_paspor" in payload["failed_tasks"]
+        assert "RUSAK" not in str(payload) and "TIDAK_JELAS" not in str(payload)
+        assert list((home / "alerts").glob("*.failed.txt"))
         assert "expect_column_values_to_be_in_set(status)" in failed.stdout + failed.stderr
         after = {n: (_digest(home / n), (home / n).stat().st_ino) for n in before}
         assert after == before
         assert reader.execute("SELECT count(*) FROM marts.mart_feed_quality").fetchall() == seen
     finally:
+        hook.shutdown()
+        hook.server_close()
         reader.close()
         shutil.rmtree(bad_dir)
 

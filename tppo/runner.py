@@ -188,9 +188,10 @@ def prepare_airflow(p: Paths) -> dict[str, str]:
 
 @contextmanager
 def output_to(log_file: Path | None):
-    """Send everything written to stdout and stderr (Airflow's task logs) to a file."""
+    """Send everything written to stdout and stderr (Airflow's task logs) to a file;
+    yields a file descriptor of the console (the original stdout) for progress lines."""
     if log_file is None:
-        yield
+        yield 1
         return
     log_file.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
@@ -200,7 +201,7 @@ def output_to(log_file: Path | None):
         os.dup2(fh.fileno(), 1)
         os.dup2(fh.fileno(), 2)
         try:
-            yield
+            yield saved[0]
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -246,16 +247,27 @@ def _published_state(p: Paths) -> dict[str, tuple[int, int] | None]:
     return out
 
 
-def _execute(when: dt.datetime) -> dict:
-    """Import the DAG and run it once with ``dag.test()``; what happened."""
+def _execute(when: dt.datetime, console: int | None = None) -> dict:
+    """Import the DAG and run it once with ``dag.test()``; what happened. With
+    ``console``, each task's start and end is written there as it happens
+    (:mod:`tppo.progress`)."""
     from airflow.dag_processing.dagbag import DagBag
+
+    from tppo.progress import Progress
 
     bag = DagBag(dag_folder=str(DAGS_DIR))
     errors = dict(bag.import_errors)
     if errors:
         return {"errors": errors}
     dag = bag.get_dag(DAG_ID)
-    run = dag.test(logical_date=when, run_after=when)
+    progress = Progress(DAG_ID, when, console) if console is not None else None
+    if progress:
+        progress.start()
+    try:
+        run = dag.test(logical_date=when, run_after=when)
+    finally:
+        if progress:
+            progress.stop()
     by_id = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     return {"run_id": run.run_id, "state": str(run.state),
             "states": {t.task_id: by_id.get(t.task_id, "none") for t in dag.topological_sort()}}
@@ -354,8 +366,8 @@ def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool) -> int:
                 os.environ.update(prepare_airflow(p))
                 if log_file:
                     print(f"running DAG {DAG_ID} (Airflow's log: {log_file})", flush=True)
-                with output_to(log_file):
-                    outcome = _execute(when)
+                with output_to(log_file) as console:
+                    outcome = _execute(when, console)
             finally:
                 make_private(p.logs, p.validation)
     except Exception as exc:
