@@ -29,7 +29,8 @@
                       CONTAINED (whole words of exactly one country's names, after names
                       inside longer matched names are set aside: `KUALA LUMPUR MALAYSIA`,
                       `UNI EMIRAT ARAB` is not `ARAB`), FUZZY (Damerau-Levenshtein
-                      distance 1, or 2 for names of 8 letters or more, to names of one
+                      distance 1, or 2 for names of 8 letters or more, first letter kept
+                      or swapped with the second, to names of one
                       country only, and no other country as close, a country's own
                       name winning over a city or region alias: `MALAYISA`, `TAWAN`),
                       PLACEHOLDER (a missing value: `-`, `TIDAK ADA`, `LUAR NEGERI`),
@@ -109,17 +110,23 @@
             country_normalised.country_text,
             country_names.iso3,
             least(
-                damerau_levenshtein(country_normalised.norm, country_names.name),
-                coalesce(damerau_levenshtein(country_normalised.head, country_names.name), 99)
+                case when abs(length(country_names.name) - length(country_normalised.norm)) <= 2
+                    then damerau_levenshtein(country_normalised.norm, country_names.name) end,
+                case when abs(length(country_names.name) - length(country_normalised.head)) <= 2
+                    then damerau_levenshtein(country_normalised.head, country_names.name) end
             ) as distance,
             length(country_names.name) as name_length,
             country_names.is_place
         from country_normalised
         inner join country_names
             on not country_names.is_code and length(country_names.name) >= 5
-            -- two edits change the length by two at most
+            -- two edits change the length by two at most; a typo keeps the first letter
+            -- (or swaps it with the second)
             and (abs(length(country_names.name) - length(country_normalised.norm)) <= 2
                  or abs(length(country_names.name) - length(country_normalised.head)) <= 2)
+            and (left(country_names.name, 1) in (left(country_normalised.norm, 1),
+                                                 substr(country_normalised.norm, 2, 1),
+                                                 left(country_normalised.head, 1)))
         where country_normalised.country_text not in (
             select country_text from country_exact
             union all select country_text from country_qualified
