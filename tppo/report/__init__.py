@@ -43,6 +43,7 @@ padding:.5rem .9rem;min-width:11rem} .card b{display:block;font-size:1.6rem}
 .card.warn{border-left-color:#e8590c} .card.bad{border-left-color:#c81e1e;background:#fff5f5}
 table{border-collapse:collapse;font-size:.8rem;margin:.5rem 0 1rem}
 table.wide{font-size:.72rem} table.wide th,table.wide td{padding:.2rem .35rem}
+span.reason{display:inline-block;min-width:15rem;max-width:22rem}
 .scroll{overflow-x:auto;max-width:100%}
 th,td{border-bottom:1px solid #d9e2ec;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f0f4f8} .n{text-align:right;font-variant-numeric:tabular-nums}

@@ -100,22 +100,26 @@ def riskiest(con: duckdb.DuckDBPyConnection, per: Period, top: int) -> str:
     chart = charts.components(
         [f"{r[0]}. {r[1].title()} ({r[2].title()})" for r in rows], [r[7:-1] for r in rows],
         [COMPONENT_LABELS[c] for c in RISK_COMPONENTS])
+    reason_col = ["Alasan"] if has_reason else []
     headers = ["Peringkat", "Desa", "Kecamatan", "Kabupaten/Kota", "Skor", "Tingkat",
-               "Peringkat bulan lalu",
-               *[COMPONENT_LABELS[c].split(" (")[0] for c in RISK_COMPONENTS],
-               *(["Alasan"] if has_reason else [])]
+               *reason_col, "Peringkat bulan lalu",
+               *[COMPONENT_LABELS[c].split(" (")[0] for c in RISK_COMPONENTS]]
     body = [[str(r[0]), text(r[1]), text(r[2]), text(r[3].replace("KABUPATEN ", "KAB. ")),
              number(r[4], 1), tier(r[5]),
+             *([f"<span class='reason'>{text(r[-1] or '')}</span>"] if has_reason else []),
              "–" if r[6] is None else str(r[6]),
-             *[number(v, 1) if v else "·" for v in r[7:-1]],
-             *([text(r[-1] or "")] if has_reason else [])] for r in rows]
+             *[number(v, 1) if v else "·" for v in r[7:-1]]] for r in rows]
+    first = 6 + len(reason_col)  # "Peringkat bulan lalu", then the components
+    d = scoring.definition()
     return (f"<h2 id='desa'>{top} desa dengan risiko tertinggi — {month_name(per.latest)}</h2>"
-            "<p>Skor 0-100 adalah jumlah tujuh komponen; tiap komponen menghitung kejadian 12 "
-            "bulan terakhir desa itu (kejadian pertama paling berbobot). Batang menunjukkan "
-            "komponen mana yang membuat desa itu tinggi; kolom Alasan menyebut kejadiannya "
-            "(&ldquo;sedikitnya&rdquo;: ada bulan yang angkanya disamarkan). Bobot: bagian "
+            f"<p>Skor 0-100 adalah jumlah {len(d.components)} komponen; tiap komponen "
+            f"menghitung kejadian {d.window_months} bulan terakhir desa itu (kejadian pertama "
+            "paling berbobot). Batang menunjukkan komponen mana yang membuat desa itu tinggi; "
+            "kolom Alasan menyebut kejadiannya (&ldquo;sedikitnya&rdquo;: ada bulan yang "
+            "angkanya disamarkan). Bobot: bagian "
             "<a href='#cara-skor'>Cara membaca skor risiko</a>.</p>"
-            + chart + table(headers, body, {0, 4, 6, *range(7, 7 + len(RISK_COMPONENTS))},
+            + chart + table(headers, body,
+                            {0, 4, first, *range(first + 1, first + 1 + len(RISK_COMPONENTS))},
                             "wide"))
 
 
@@ -298,17 +302,21 @@ def feed_quality(con: duckdb.DuckDBPyConnection, failures: int = 10) -> str:
     body = [[text(r[0]), text(r[1]), day(r[2]), *[number(v) for v in r[3:10]],
              f"<span class='{'bad' if r[10] else ''}'>{number(r[10])}</span>", number(r[11])]
             for r in rows]
+    has_reason = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'marts' AND "
+        "table_name = 'mart_feed_quality' AND column_name = 'message'").fetchall()[0][0]
     bad = con.execute(
-        """SELECT delivery_date, source, feed, file_name, status, validation_result,
-                  rows_read, rows_quarantined
+        f"""SELECT delivery_date, source, feed, file_name, status, validation_result,
+                  rows_read, rows_quarantined, {'message' if has_reason else 'NULL'}
            FROM marts.mart_feed_quality
            WHERE status = 'REJECTED' OR validation_result IN ('FAILED', 'ERROR')
            ORDER BY delivery_date DESC, file_name, source, feed LIMIT ?""", [failures]).fetchall()
     bad_table = table(
         ["Tanggal kirim", "Instansi", "Jenis data", "Berkas", "Status", "Hasil cek",
-         "Baris dibaca", "Baris dikarantina"],
+         "Baris dibaca", "Baris dikarantina", "Alasan"],
         [[day(r[0]), text(r[1]), text(r[2]), text(r[3]), f"<span class='bad'>{text(r[4])}</span>",
-          text(r[5]), number(r[6] or 0), number(r[7] or 0)] for r in bad], {6, 7})
+          text(r[5]), number(r[6] or 0), number(r[7] or 0),
+          f"<small>{text(r[8])}</small>" if r[8] else "–"] for r in bad], {6, 7})
     return ("<h2 id='kualitas'>Kualitas data per sumber</h2>"
             "<p>Setiap baris yang dikirim dimuat atau dikarantina dengan alasan; berkas yang "
             "gagal cek kritis tidak diterbitkan.</p>"
