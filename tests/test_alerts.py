@@ -82,8 +82,9 @@ def servers(tmp_path, monkeypatch):
 
 def _context(states: dict[str, str]):
     tis = [SimpleNamespace(task_id=t, state=s) for t, s in states.items()]
-    return {"run_id": RUN_ID, "dag_run": SimpleNamespace(run_id=RUN_ID,
-                                                         get_task_instances=lambda: tis)}
+    # dag.test() passes a SerializedDAG, which has no template environment
+    return {"run_id": RUN_ID, "dag": SimpleNamespace(dag_id="tppo_nightly"),
+            "dag_run": SimpleNamespace(run_id=RUN_ID, get_task_instances=lambda: tis)}
 
 
 def test_a_failed_run_is_mailed_posted_and_filed(servers, tmp_path):

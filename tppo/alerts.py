@@ -177,6 +177,13 @@ class TppoNotifier(BaseNotifier):
         self.event = event
         self.last: dict[str, str] = {}
 
+    def render_template_fields(self, context, jinja_env=None) -> None:
+        """Nothing to render (no template fields). Skipping it matters: under
+        ``dag.test()`` the context's DAG is a SerializedDAG without a template
+        environment, and Airflow's rendering would fail the callback."""
+        if self.template_fields:
+            super().render_template_fields(context, jinja_env)
+
     def notify(self, context) -> None:
         context = dict(context or {})
         notice = Notice(self.event, _run_id(context),
