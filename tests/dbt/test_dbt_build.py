@@ -820,6 +820,12 @@ def test_feed_quality_lists_every_processed_file(warehouse):
     assert rejected == {"stray.csv": "unknown", "kiriman/lain/2025-01-07/x.csv": "unknown",
                         "imigrasi/paspor/\u0662\u0660\u0662\u0665-01-01/x.csv": "imigrasi",
                         "polda/2024-06-01/y.csv": "polda", "old/stray.csv": "unknown"}
+    # each rejected file keeps its reason (meta.deliveries.message) for the report
+    reasons = dict(warehouse.execute(
+        "select file_name, message from marts.mart_feed_quality where status = 'REJECTED'"
+    ).fetchall())
+    assert reasons["old/stray.csv"] == "not in the layout"
+    assert all(reasons.values()), reasons
 
 
 def test_unmapped_values_are_listed_with_what_was_done(warehouse):

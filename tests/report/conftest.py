@@ -25,6 +25,10 @@ from tppo.publish import COUNT_MEASURES, RECRUITER_COUNTS, RISK_COMPONENTS
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 7)]
 LATEST = MONTHS[-1]
 RUN_DATE = dt.date(2025, 6, 21)
+REJECTED_REASON = ("critical expect_column_values_to_be_in_set(arah): 50 of 50 row(s) unexpected "
+                   "in imigrasi/perlintasan/2025-06-19/rusak.csv, values (rows): KELUAR_X (48), "
+                   "UNEXPECTED-DIGITS-16#0a1b2c3d (2) (Data Docs: validation/gx/uncommitted/"
+                   "data_docs/local_site/validations/feed_imigrasi__perlintasan/x.html)")
 DATA_DATE = dt.date(2025, 6, 20)  # the last loaded delivery: the report's name
 VILLAGES = [  # code, name, district code, district, regency code, regency
     ("1809050004", "WAYLAYAP", "1809050", "GEDONG TATAAN", "1809", "KABUPATEN PESAWARAN"),
@@ -156,13 +160,15 @@ def build_dashboard(path: Path) -> None:
             "delivery_date": "DATE", "sha256": "VARCHAR", "status": "VARCHAR",
             "rows_read": "INTEGER", "rows_loaded": "INTEGER", "rows_quarantined": "INTEGER",
             "validation_result": "VARCHAR", "loaded_at": "TIMESTAMP",
-            "failed_critical_expectations": "INTEGER", "failed_warning_expectations": "INTEGER"}, [
+            "failed_critical_expectations": "INTEGER", "failed_warning_expectations": "INTEGER",
+            "message": "VARCHAR"}, [
             ("imigrasi", "paspor", "imigrasi/paspor/2025-06-20/a.csv", dt.date(2025, 6, 20), "a",
-             "LOADED", 1200, 1187, 13, "WARNED", dt.datetime(2025, 6, 21, 1), 0, 1),
+             "LOADED", 1200, 1187, 13, "WARNED", dt.datetime(2025, 6, 21, 1), 0, 1, None),
             ("imigrasi", "paspor", "imigrasi/paspor/2025-06-20/a_copy.csv", dt.date(2025, 6, 20),
-             "a", "DUPLICATE", 0, 0, 0, None, None, 0, 0),
+             "a", "DUPLICATE", 0, 0, 0, None, None, 0, 0, None),
             ("imigrasi", "perlintasan", "imigrasi/perlintasan/2025-06-19/rusak.csv",
-             dt.date(2025, 6, 19), "b", "REJECTED", 50, 0, 0, "FAILED", None, 2, 0),
+             dt.date(2025, 6, 19), "b", "REJECTED", 50, 0, 0, "FAILED", None, 2, 0,
+             REJECTED_REASON),
         ])
 
 

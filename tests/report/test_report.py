@@ -8,7 +8,13 @@ import re
 import duckdb
 import pytest
 
-from tests.report.conftest import DATA_DATE, RUN_DATE, WAYLAYAP_REASON, build_dashboard
+from tests.report.conftest import (
+    DATA_DATE,
+    REJECTED_REASON,
+    RUN_DATE,
+    WAYLAYAP_REASON,
+    build_dashboard,
+)
 from tests.report.htmltables import rows_by, tables
 from tppo.report import charts, render
 
@@ -144,6 +150,7 @@ def test_feed_quality_counts_rows_and_failed_checks(page):
     assert feeds["perlintasan"]["Cek kritis gagal"] == "2"
     bad = page["kualitas"][1]
     assert len(bad) == 2 and bad[1][3].endswith("rusak.csv")
+    assert bad[0][-1] == "Alasan" and bad[1][-1] == REJECTED_REASON  # why it was rejected
 
 
 def test_page_is_one_offline_file_with_inline_charts(published):

@@ -48,7 +48,8 @@ final as (
         cast(coalesce(validations.failed_critical_expectations, 0) as integer)
             as failed_critical_expectations,
         cast(coalesce(validations.failed_warning_expectations, 0) as integer)
-            as failed_warning_expectations
+            as failed_warning_expectations,
+        deliveries.message
     from deliveries
     left join quarantine using (file_name)
     left join validations using (file_name)
