@@ -197,6 +197,30 @@ def test_every_chart_of_the_dashboard_returns_rows(live):
                 f"{chart['slice_name']} returned no rows:\n{result['query']}"
 
 
+def test_native_filters_are_imported_and_list_their_values(live):
+    """Kabupaten/Kota, Kecamatan and Bulan arrive with the dashboard, each bound to its
+    dataset, and the query Superset runs for a filter's choices returns values."""
+    superset, _, _ = live
+    (dashboard,) = superset.get("/api/v1/dashboard/").json()["result"]
+    meta = json.loads(superset.get(f"/api/v1/dashboard/{dashboard['id']}").json()["result"]
+                      ["json_metadata"])
+    filters = {f["name"]: f for f in meta["native_filter_configuration"]}
+    assert set(filters) == {"Kabupaten/Kota", "Kecamatan", "Bulan"}
+    for f in filters.values():
+        (target,) = f["targets"]
+        dataset = superset.get(f"/api/v1/dataset/{target['datasetId']}").json()["result"]
+        column = target["column"]["name"]
+        assert column in {c["column_name"] for c in dataset["columns"]}
+        answer = superset.post("/api/v1/chart/data", json={
+            "datasource": {"id": target["datasetId"], "type": "table"},
+            "queries": [{"columns": [column], "metrics": [], "row_limit": 1000,
+                         "orderby": [[column, True]]}],
+            "result_format": "json", "result_type": "full"})
+        assert answer.status_code == 200, answer.text[:2000]
+        (result,) = answer.json()["result"]
+        assert result["error"] is None and result["rowcount"] >= 1, f["name"]
+
+
 def test_superset_opens_the_published_file_read_only_without_dml(live):
     superset, dashboard, _ = live
     db = _database(superset)
