@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -83,3 +84,32 @@ def tppo_env(tmp_path, monkeypatch):
     monkeypatch.setenv("TPPO_HOME", str(home))
     monkeypatch.setenv("TPPO_PSEUDONYM_KEY", "test-key-not-secret")
     return landing, home
+
+
+@contextlib.contextmanager
+def pipeline_env(landing: Path, home: Path, key: str):
+    """TPPO_LANDING, TPPO_HOME and the pseudonym key set for this process, then restored."""
+    keys = ("TPPO_LANDING", "TPPO_HOME", "TPPO_PSEUDONYM_KEY")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(dict(zip(keys, (str(landing), str(home), key), strict=True)))
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_night(batch_id: str, day) -> None:
+    """One night's tasks in this process, in the DAG's order, without Airflow: discover,
+    every feed's ingest, dbt build, the mart checks and publish."""
+    from tppo import pipeline
+
+    pipeline.discover(batch_id, day)
+    for feed_name in pipeline.FEED_NAMES:
+        pipeline.ingest(feed_name, batch_id, day)
+    pipeline.dbt_build(batch_id)
+    pipeline.validate_marts(batch_id)
+    pipeline.publish(batch_id)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import pipeline_env, run_night
 from tppo import evaluate
 from tppo.config import paths
 
@@ -49,25 +50,9 @@ def evaluated(
          "--days", "240", "--scale", "0.1"],
         env=env, capture_output=True, text=True, check=False, timeout=600)
     assert synth.returncode == 0, synth.stderr
-    saved = {k: os.environ.get(k) for k in ("TPPO_LANDING", "TPPO_HOME", "TPPO_PSEUDONYM_KEY")}
-    os.environ.update({k: env[k] for k in saved})
-    try:
-        from tppo import pipeline
-
-        day = dt.date(2025, 9, 1)
-        pipeline.discover("evaluate", day)
-        for feed in pipeline.FEED_NAMES:
-            pipeline.ingest(feed, "evaluate", day)
-        pipeline.dbt_build("evaluate")
-        pipeline.validate_marts("evaluate")
-        pipeline.publish("evaluate")
+    with pipeline_env(root / "landing", root / "home", env["TPPO_PSEUDONYM_KEY"]):
+        run_night("evaluate", dt.date(2025, 9, 1))
         yield root, evaluate.evaluate(root / "truth", paths())
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def test_the_marts_reach_the_small_scale_thresholds(evaluated):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 from ingest import parsing
 from ingest.feeds import FEEDS_BY_NAME
 from ingest.readers import read_file
+from tests.conftest import pipeline_env, run_night
 from tests.robustness.mutate import DEFAULT_RATE, Mutator, mutate_landing
 from tppo import evaluate
 from tppo.config import paths
@@ -148,27 +148,9 @@ def test_mutated_files_keep_their_format_rows_and_rejects(small_landing, tmp_pat
 
 # ---------------------------------------------------------------- through the pipeline
 def _run_pipeline(landing: Path, home: Path, truth: Path) -> evaluate.Evaluation:
-    keys = ("TPPO_LANDING", "TPPO_HOME", "TPPO_PSEUDONYM_KEY")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({"TPPO_LANDING": str(landing), "TPPO_HOME": str(home),
-                       "TPPO_PSEUDONYM_KEY": "robustness-test-key"})
-    try:
-        from tppo import pipeline
-
-        day = dt.date(2025, 9, 1)
-        pipeline.discover("robustness", day)
-        for feed in pipeline.FEED_NAMES:
-            pipeline.ingest(feed, "robustness", day)
-        pipeline.dbt_build("robustness")
-        pipeline.validate_marts("robustness")
-        pipeline.publish("robustness")
+    with pipeline_env(landing, home, "robustness-test-key"):
+        run_night("robustness", dt.date(2025, 9, 1))
         return evaluate.evaluate(truth, paths())
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture(scope="module")
