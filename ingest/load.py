@@ -576,16 +576,16 @@ def _note_new_codes(con: duckdb.DuckDBPyConnection, feed: Feed, codes: pl.DataFr
     (named by field and count only: a delivered value is never echoed)."""
     if not codes.height:
         return
-    seen = {(f, v) for f, v in con.execute(
-        "SELECT DISTINCT field, value FROM meta.unmapped_codes WHERE feed = ?",
-        [feed.name]).fetchall()}
-    fresh = codes.filter(~pl.struct("field", "value").map_elements(
-        lambda r: (r["field"], r["value"]) in seen, return_dtype=pl.Boolean))
+    seen = pl.DataFrame(
+        con.execute("SELECT DISTINCT field, value FROM meta.unmapped_codes WHERE feed = ?",
+                    [feed.name]).fetchall(),
+        schema={"field": pl.Utf8, "value": pl.Utf8}, orient="row")
+    fresh = codes.join(seen, on=["field", "value"], how="anti")
     for sha, group in fresh.group_by("_file_sha256"):
         counts = group.group_by("field").len().sort("field").iter_rows()
         note = ("new unmapped value(s) in " + ", ".join(f"{f} ({n})" for f, n in counts)
                 + ": loaded as delivered; see marts.mart_unmapped_values")
-        out = outcomes[sha[0] if isinstance(sha, tuple) else sha]
+        out = outcomes[sha[0]]
         out.message = "; ".join(m for m in (out.message, note) if m)
 
 

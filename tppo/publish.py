@@ -320,33 +320,30 @@ def new_unmapped_values(con: duckdb.DuckDBPyConnection,
                         published: Path) -> dict[tuple[str, str, str], tuple[int, int]]:
     """(source, feed, field) -> (values, rows) of the unmapped values in the warehouse's
     marts that the published analytics file does not list yet: what this run brought."""
-    have = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-        "AND table_name = 'mart_unmapped_values' AND table_catalog = current_database()"
-    ).fetchall()}
-    if not have:
+    if "mart_unmapped_values" not in _tables(con, con.execute(
+            "SELECT current_database()").fetchall()[0][0]):
         return {}
-    key = "source, feed, field, value_kind, raw_value"
-    known = "SELECT NULL::VARCHAR AS k WHERE false"
-    attached = False
-    if published.exists():
-        try:
-            con.execute(f"ATTACH {sql_literal(published)} AS previous (READ_ONLY)")
-            attached = True
-        except duckdb.Error:
-            attached = False
-        if attached and con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_catalog = "
-                "'previous' AND table_name = 'mart_unmapped_values'").fetchall()[0][0]:
-            known = f"SELECT concat_ws('|', {key}) AS k FROM previous.marts.mart_unmapped_values"
+    key = "concat_ws('|', source, feed, field, value_kind, raw_value)"
+    query = ("SELECT source, feed, field, count(*), sum(n_rows) FROM marts.mart_unmapped_values "
+             f"WHERE {key} NOT IN ({{known}}) GROUP BY ALL")
+    nothing = query.format(known="SELECT NULL WHERE false")
+    try:  # nothing published yet, or a file a reader cannot open now: all values are new
+        con.execute(f"ATTACH {sql_literal(published)} AS previous (READ_ONLY)")
+    except duckdb.Error:
+        return _unmapped_counts(con.execute(nothing))
     try:
-        rows = con.execute(
-            f"SELECT source, feed, field, count(*), sum(n_rows) FROM marts.mart_unmapped_values "
-            f"WHERE concat_ws('|', {key}) NOT IN ({known}) GROUP BY ALL").fetchall()
+        listed = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_catalog = "
+            "'previous' AND table_name = 'mart_unmapped_values'").fetchall()[0][0]
+        return _unmapped_counts(con.execute(query.format(
+            known=f"SELECT {key} FROM previous.marts.mart_unmapped_values") if listed
+            else nothing))
     finally:
-        if attached:
-            con.execute("DETACH previous")
-    return {(r[0], r[1], r[2]): (r[3], int(r[4])) for r in rows}
+        con.execute("DETACH previous")
+
+
+def _unmapped_counts(rows) -> dict[tuple[str, str, str], tuple[int, int]]:
+    return {(r[0], r[1], r[2]): (r[3], int(r[4])) for r in rows.fetchall()}
 
 
 DASHBOARD_NOTE = (" In dashboard.duckdb: a count from 1 to 4 is NULL with its <count>_suppressed "

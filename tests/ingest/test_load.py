@@ -282,3 +282,21 @@ def test_date_folder_with_non_ascii_digits_is_rejected(tmp_path, con):
     discover(con, landing, DAY, "b1")
     status, *_, message = _deliveries(con)[name]
     assert status == "REJECTED" and "is not YYYY-MM-DD" in message
+
+
+def test_codes_outside_the_contract_are_recorded_and_new_ones_noted(tmp_path, con):
+    landing = tmp_path / "landing"
+    write_csv(landing / "imigrasi/paspor/2025-03-05/a.csv", PASPOR_HEADER,
+              [paspor_row("P1", tujuan_permohonan="ZIARAH"), paspor_row("P2"),
+               paspor_row("P3", tujuan_permohonan="ziarah")])
+    discover(con, landing, DAY, "b1")
+    (first,) = load_feed(con, feed("paspor"), landing, "b1", PSEUDO).files
+    assert con.execute("SELECT field, value, n_rows FROM meta.unmapped_codes").fetchall() \
+        == [("tujuan_permohonan", "ZIARAH", 2)]
+    assert "new unmapped value(s) in tujuan_permohonan (1)" in first.message
+    assert "ZIARAH" not in first.message  # named by field and count, never by value
+    write_csv(landing / "imigrasi/paspor/2025-03-06/b.csv", PASPOR_HEADER,
+              [paspor_row("P4", tujuan_permohonan="ZIARAH")])
+    discover(con, landing, DAY, "b2")
+    (second,) = load_feed(con, feed("paspor"), landing, "b2", PSEUDO).files
+    assert "new unmapped" not in (second.message or "")  # seen before: no new note

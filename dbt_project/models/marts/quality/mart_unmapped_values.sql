@@ -146,21 +146,27 @@ unioned as (
     select * from unmapped_codes
 ),
 
+masked as (
+    select
+        * replace (left(regexp_replace(raw_value, '[0-9]{6,}', '<digits>', 'g'), 80) as raw_value)
+    from unioned
+    where raw_value is not null
+),
+
 final as (
+    -- two values that differ only in their masked digits are one row
     select
         source,
         feed,
         field,
         value_kind,
-        left(regexp_replace(raw_value, '[0-9]{6,}', '<digits>', 'g'), 80) as raw_value,
+        raw_value,
         cast(sum(n_rows) as integer) as n_rows,
         min(first_delivery_date) as first_delivery_date,
         max(last_delivery_date) as last_delivery_date,
         min(action) as action
-    from unioned
-    where raw_value is not null
-    group by source, feed, field, value_kind,
-        left(regexp_replace(raw_value, '[0-9]{6,}', '<digits>', 'g'), 80)
+    from masked
+    group by source, feed, field, value_kind, raw_value
 )
 
 select * from final
