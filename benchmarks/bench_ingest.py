@@ -24,12 +24,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+import synth
 from expectations.audit import GxAuditor
 from ingest.feeds import FEEDS, feed
 from ingest.load import discover, load_feed
 from ingest.readers import read_file
 from ingest.schema import ensure_warehouse
-from tppo import synth
 from tppo.pseudonym import Pseudonymiser
 
 

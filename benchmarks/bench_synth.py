@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tppo.synth import FEEDS, generate  # noqa: E402
+from synth import FEEDS, generate  # noqa: E402
 
 
 def main() -> int:

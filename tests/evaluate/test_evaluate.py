@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from synth import evaluate
 from tests.conftest import pipeline_env, run_night
-from tppo import evaluate
 from tppo.config import paths
 
 pytestmark = pytest.mark.slow

@@ -161,7 +161,7 @@ RECRUITER_TITLES = ("Bpk.", "Pak", "Bapak", "Ibu", "Hj.", "H.")
 
 def _spelling_index() -> dict[str, str]:
     """Upper-cased text -> iso3 for every spelling the generator writes, and our own names."""
-    from tppo.synth.quirks import COUNTRY_SPELLINGS
+    from synth.quirks import COUNTRY_SPELLINGS
 
     index = {}
     for iso3, spellings in COUNTRY_SPELLINGS.items():

@@ -24,9 +24,9 @@ import pytest
 from ingest import parsing
 from ingest.feeds import FEEDS_BY_NAME
 from ingest.readers import read_file
+from synth import evaluate
 from tests.conftest import pipeline_env, run_night
 from tests.robustness.mutate import DEFAULT_RATE, Mutator, mutate_landing
-from tppo import evaluate
 from tppo.config import paths
 from tppo.publish import sql_literal
 
@@ -46,7 +46,7 @@ UNRESOLVED_TOLERANCE = 0.01  # share of departures: one percentage point
 def small_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two months of a twentieth of Lampung with every delivery habit turned up (broken
     CSV rows, truncated JSON lines, duplicates, revisions, BOMs, numeric NIK cells)."""
-    from tppo.synth import generate
+    from synth import generate
 
     root = tmp_path_factory.mktemp("mutate_small")
     generate(root, seed=11, start=dt.date(2025, 3, 1), days=60, scale=0.05,
@@ -157,7 +157,7 @@ def _run_pipeline(landing: Path, home: Path, truth: Path) -> evaluate.Evaluation
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The clean and the mutated landing of one seed (scale 0.1, 240 days), each run
     through the pipeline into its own TPPO_HOME."""
-    from tppo.synth import generate
+    from synth import generate
 
     root = tmp_path_factory.mktemp("robustness")
     generate(root / "clean", seed=SEED, start=dt.date(2025, 1, 1), days=240, scale=0.1)

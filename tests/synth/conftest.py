@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from synth_helpers import Landing
 
-from tppo.synth import generate
+from synth import generate
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from synth_helpers import Landing, parse_date
 
-from tppo.synth import generate
+from synth import generate
 
 START, DAYS = date(2025, 1, 1), 540
 YEARS = DAYS / 365.25

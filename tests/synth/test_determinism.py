@@ -6,7 +6,7 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from tppo.synth import generate
+from synth import generate
 
 
 def digest(root: Path) -> dict[str, str]:

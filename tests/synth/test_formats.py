@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from synth_helpers import EXPECTED_COLUMNS, SOURCE, Landing
 
-from tppo.synth import DEFAULT_QUIRK_RATES
+from synth import DEFAULT_QUIRK_RATES
 
 FILE_NAME = re.compile(
     r"landing/(?P<source>imigrasi|bp3mi|polda)/(?P<feed>\w+)/(?P<folder>\d{4}-\d{2}-\d{2})/"

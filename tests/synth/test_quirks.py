@@ -15,7 +15,7 @@ import pytest
 from stdnum.id import nik as stdnum_nik
 from synth_helpers import Landing
 
-from tppo.synth import DEFAULT_QUIRK_RATES, generate, quirks
+from synth import DEFAULT_QUIRK_RATES, generate, quirks
 
 
 def nik_form(value: str | None) -> str:

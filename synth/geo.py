@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-REFERENCE = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "reference"
 
 WAY_LAYAP = "1809050004"
 AMBARAWA = "1810020003"

@@ -1,6 +1,6 @@
 """Synthetic feeds of the three agencies, with the truth to evaluate the platform against.
 
-    from tppo.synth import generate
+    from synth import generate
     generate(Path("data/synth"), seed=7, start=date(2025, 1, 1), days=540, scale=1.0)
 
 writes `data/synth/landing/<source>/<feed>/<YYYY-MM-DD>/<file>` as FEEDS.md
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from tppo.synth.deliver import FEEDS, Deliverer
-from tppo.synth.geo import load_gazetteer
-from tppo.synth.model import Params, simulate
-from tppo.synth.quirks import DEFAULT_QUIRK_RATES
-from tppo.synth.truth import write_truth
+from synth.deliver import FEEDS, Deliverer
+from synth.geo import load_gazetteer
+from synth.model import Params, simulate
+from synth.quirks import DEFAULT_QUIRK_RATES
+from synth.truth import write_truth
 
 __all__ = ["DEFAULT_QUIRK_RATES", "FEEDS", "add_arguments", "generate", "run_from_args"]
 

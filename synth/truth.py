@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from tppo.synth.deliver import Delivered
-from tppo.synth.model import SECONDS_PER_DAY, World
-from tppo.synth.quirks import LABOUR_DESTINATIONS
+from synth.deliver import Delivered
+from synth.model import SECONDS_PER_DAY, World
+from synth.quirks import LABOUR_DESTINATIONS
 
 MEASURES = (
     "procedural_placements",
