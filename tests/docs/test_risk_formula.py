@@ -40,7 +40,7 @@ def test_report_legend_and_explanation_give_the_macro_weights():
 
 
 def test_mart_yaml_weight_table_is_the_macros():
-    yml = (ROOT / "dbt_project" / "models" / "marts" / "_marts__models.yml").read_text(
+    yml = (ROOT / "dbt_project" / "models" / "marts" / "risk" / "_risk__models.yml").read_text(
         encoding="utf-8")
     table = dict(re.findall(r"^\s+\| (\w+) \| (\d+) \| \d+ \|$", yml, re.M))
     assert table == {c.measure: str(c.weight) for c in scoring.definition().components}
