@@ -21,7 +21,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from tppo import scoring
 from tppo.config import Paths, share
+from tppo.privacy import suppression as sup
 
 
 def sql_literal(value: object) -> str:
@@ -204,8 +206,6 @@ def reason_sql(points: str, counts: str, months: str, at_least: str | None = Non
     columns ``<points><measure>`` and ``<counts><measure>``; with ``at_least`` (the
     dashboards' copy), where ``<at_least><measure>`` is true the count is a lower bound
     (a withheld month of the window counts as 1) and is written "sedikitnya N"."""
-    from tppo import scoring
-
     flag = (lambda m: f"{at_least}{m}") if at_least else (lambda m: "false")
     parts = ", ".join(f"{{'points': {points}{c.measure}, 'n': {counts}{c.measure}, "
                       f"'low': {flag(c.measure)}, 'label': {sql_literal(c.label)}}}"
@@ -225,8 +225,6 @@ def _copy_windows_sql(frame: pl.DataFrame) -> str:
     """Per village-month of ``dash_frame``: the window's months and, per score component,
     a lower bound of its window sum from the copy's own figures (a withheld month counts
     as 1, the least it can hold) and whether a month of the window is withheld."""
-    from tppo import scoring
-
     d = scoring.definition()
     cols = []
     for c in d.components:
@@ -247,8 +245,6 @@ def _village_scores_sql(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame,
     """The village months of ``frame`` (registered as ``dash_frame``) with risk columns
     recomputed by dbt's scoring model from the copy's own figures, or left empty
     when that model is not at hand (:mod:`tppo.privacy.suppression`)."""
-    from tppo.privacy import suppression as sup
-
     scored = [c for c in SCORED if c in frame.columns]
     if "risk_reason" in frame.columns:  # the exact reason would give withheld counts away
         scored.append("risk_reason")
@@ -279,8 +275,6 @@ def _village_scores_sql(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame,
 def _dashboard_tables(con: duckdb.DuckDBPyConnection, dbt_target: Path) -> None:
     """Fill ``out.marts`` from ``wh.marts``: small cells protected, scores recomputed
     from the protected figures (:mod:`tppo.privacy.suppression`)."""
-    from tppo.privacy import suppression as sup
-
     frames: dict[str, pl.DataFrame] = {}
     for table, spec in DASHBOARD_SPECS.items():
         keep = [c for c in _columns(con, table, "wh") if c in spec.extra or c in spec.measures]
