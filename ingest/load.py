@@ -71,7 +71,8 @@ def _walk(landing: Path) -> list[tuple[Path, str]]:
     """Every entry below the landing as (path, kind), symbolic links not followed.
 
     kind is ``file``, ``link`` (to anything, broken included), ``special`` (a FIFO,
-    socket or device: never opened) or ``unreadable`` (a folder that cannot be listed).
+    socket or device: never opened), ``unreadable`` (a folder that cannot be listed) or
+    ``folder`` (an empty folder at the place of a file: ``<source>/<feed>/<date>/<name>``).
     """
     found: list[tuple[Path, str]] = []
 
@@ -81,6 +82,8 @@ def _walk(landing: Path) -> list[tuple[Path, str]]:
 
     for dirpath, dirnames, filenames in os.walk(landing, onerror=unreadable):
         base = Path(dirpath)
+        if not dirnames and not filenames and len(base.relative_to(landing).parts) >= 4:
+            found.append((base, "folder"))  # an empty folder where a delivered file belongs
         for d in list(dirnames):
             if (base / d).is_symlink():
                 dirnames.remove(d)
@@ -94,6 +97,21 @@ def _walk(landing: Path) -> list[tuple[Path, str]]:
             else:
                 found.append((path, "special"))
     return sorted(found)
+
+
+def _recordable(rel: str) -> str | None:
+    """None if ``rel`` can be recorded and shown as it is, else the name with its bytes
+    that are not UTF-8 text, and any control character, written as ``\\x`` escapes."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        if not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in rel):
+            return None
+    shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or 127 <= ord(c) < 160 else c
+                   for c in shown)
 
 
 def _layout(rel: str) -> tuple[str, str, str | None, dt.date | None]:
@@ -136,7 +154,9 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
     DUPLICATE of a file already there, or REJECTED with a reason naming its path:
     outside the layout, hidden (a name starting with ``.``), a symbolic link (never
     followed: it could pull in data from outside the landing), not a regular file, an
-    unreadable folder, or a known file whose content changed after it was recorded.
+    unreadable folder, an empty folder where a file belongs, an empty (0-byte) file, a
+    name that is not UTF-8 text or holds control characters (recorded with ``\\x``
+    escapes), or a known file whose content changed after it was recorded.
     A changed file is never loaded again under its name (the version loaded first
     stays as it was); it is recorded as ``<path> (changed <sha256 prefix>)``, and the
     corrected data is to be delivered as a new file. Files modified within the last
@@ -168,13 +188,21 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
 
     for path, kind in _walk(landing):
         rel = path.relative_to(landing).as_posix()
+        escaped = _recordable(rel)
+        rel = escaped or rel
         if rel in versions:
-            if kind == "file":
+            if kind == "file" and escaped is None:
                 _check_changed(con, path, rel, versions[rel], record, out)
             continue
         source, feed_name, problem, day = _layout(rel)
         hidden = any(part.startswith(".") for part in rel.split("/"))
         partial = path.name.lower().endswith(PARTIAL_SUFFIXES)
+        if escaped is not None:
+            record(rel, source, feed_name, day, 0, NOT_READ, "REJECTED",
+                   f"{rel}: the name holds bytes that are not UTF-8 text or control characters "
+                   "(shown as \\x escapes); rename it and deliver it again")
+            out.misplaced += 1
+            continue
         if kind == "link":
             inside = _inside(path, landing)
             record(rel, source, feed_name, day, 0, NOT_READ, "REJECTED",
@@ -182,8 +210,10 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
                    "links are never followed; copy the file itself into the landing")
             out.misplaced += 1
             continue
-        if kind in ("special", "unreadable"):
-            what = "not a regular file" if kind == "special" else "a folder that cannot be read"
+        if kind in ("special", "unreadable", "folder"):
+            what = {"special": "not a regular file", "unreadable": "a folder that cannot be read",
+                    "folder": "an empty folder where a delivered file belongs (<source>/<feed>/"
+                              "<YYYY-MM-DD>/<file>), not a file"}[kind]
             record(rel, source, feed_name, day, 0, NOT_READ, "REJECTED",
                    f"{rel} is {what}; replace it with the delivered file")
             out.misplaced += 1
@@ -215,6 +245,12 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
             if (again.st_size, again.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
                 out.waiting += 1
                 continue
+        if st.st_size == 0:
+            record(rel, source, feed_name, day, 0, sha256_of(path), "REJECTED",
+                   f"{rel} is empty (0 bytes): nothing to load; ask the office to re-send it",
+                   modified=_mtime(st))
+            out.misplaced += 1
+            continue
         sha = sha256_of(path)
         if sha in by_sha:
             record(rel, source, feed_name, day, st.st_size, sha, "DUPLICATE",
@@ -278,6 +314,29 @@ def _check_changed(con: duckdb.DuckDBPyConnection, path: Path, rel: str,
            "recorded first stays as it was; deliver the correction as a new file in a new "
            "date folder", modified=modified)
     out.changed += 1
+
+
+def _check_as_registered(path: Path, landing: Path, rel: str, sha: str) -> None:
+    """Raise :class:`FileRejected` unless ``path`` is still the regular file inside the
+    landing whose bytes discover registered: a file replaced after discovery (by other
+    bytes, a link, a folder, or nothing) is not loaded, and a link is not followed."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        raise FileRejected(
+            f"{rel} was registered but is gone (moved or deleted before its load); deliver "
+            "it again under a new name") from None
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode) or not _inside(path, landing):
+        what = ("a symbolic link" if stat.S_ISLNK(st.st_mode) else "a path outside the "
+                "landing" if stat.S_ISREG(st.st_mode) else "something that is not a file")
+        raise FileRejected(
+            f"{rel} was replaced by {what} after it was registered; it was not read. "
+            "Deliver the file itself under a new name")
+    now = sha256_of(path)
+    if now != sha:
+        raise FileRejected(
+            f"{rel} changed after it was registered (sha256 {sha[:12]} then, {now[:12]} "
+            "now); it was not loaded. Deliver corrections under a new name")
 
 
 def _pseudonymise(series: pl.Series, kind: str, pseudo: Pseudonymiser) -> pl.Series:
@@ -420,9 +479,7 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
         outcomes[sha] = out
         path = landing / file_name
         try:
-            if sha256_of(path) != sha:
-                raise FileRejected("the file changed after it was registered; deliver "
-                                   "corrections under a new name")
+            _check_as_registered(path, landing, file_name, sha)
             read: ReadResult = read_file(feed, path)
         except FileRejected as exc:
             out.status, out.message = "REJECTED", safe_rejection(str(exc))

@@ -141,6 +141,36 @@ def _decode(data: bytes) -> tuple[str, list[str]]:
     return text, notes
 
 
+# A line longer than this is not parsed: no export of these feeds comes near it (a
+# police record with many persons is a few kB), and a damaged or hostile file's 50 MB
+# line would be split into millions of fields. It is quarantined with its beginning.
+MAX_LINE_CHARS = 1 << 20
+KEPT_CHARS = 1000
+_LINE_ENDS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines splits
+
+
+def _too_long(line_number: int, row_number: int, length: int, start: str) -> Reject:
+    return Reject(line_number, row_number, None,
+                  f"line {line_number} holds {length:,} characters, over the limit of "
+                  f"{MAX_LINE_CHARS:,}: not read (a damaged export?); its first "
+                  f"{KEPT_CHARS:,} characters are kept", start[:KEPT_CHARS])
+
+
+def _cut_long_lines(text: str) -> tuple[str, dict[int, tuple[int, str]]]:
+    """``text`` with each line over :data:`MAX_LINE_CHARS` emptied, and the length and
+    beginning of each such line by line number (1-based, as ``str.splitlines`` counts)."""
+    if len(text) <= MAX_LINE_CHARS:
+        return text, {}
+    parts = text.splitlines(keepends=True)
+    cut: dict[int, tuple[int, str]] = {}
+    for i, part in enumerate(parts):
+        if len(part) > MAX_LINE_CHARS:
+            end = 2 if part.endswith("\r\n") else 1 if part[-1] in _LINE_ENDS else 0
+            cut[i + 1] = (len(part) - end, part[:KEPT_CHARS])
+            parts[i] = part[len(part) - end:]  # its line end only
+    return ("".join(parts), cut) if cut else (text, {})
+
+
 def normalise_header(name: str) -> str:
     return name.strip().strip('"').lstrip("\ufeff").strip().lower()
 
@@ -148,6 +178,7 @@ def normalise_header(name: str) -> str:
 def read_csv(feed: Feed, path: Path) -> ReadResult:
     """Semicolon CSV with optional BOM, CRLF line ends and ``"`` quoting."""
     text, notes = _decode(path.read_bytes())
+    text, long_lines = _cut_long_lines(text)
     lines = text.splitlines()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"', strict=False)
     try:
@@ -170,11 +201,19 @@ def read_csv(feed: Feed, path: Path) -> ReadResult:
             break
         except csv.Error as exc:
             row_number += 1
-            rejects.append(Reject(prev_line + 1, row_number, None, f"unreadable CSV: {exc}",
+            cut = [n for n in range(prev_line + 1, reader.line_num + 1) if n in long_lines]
+            rejects.append(_too_long(cut[0], row_number, *long_lines[cut[0]]) if cut else
+                           Reject(prev_line + 1, row_number, None, f"unreadable CSV: {exc}",
                                   "\n".join(lines[prev_line:reader.line_num])))
             prev_line = reader.line_num
             continue
         first_line, prev_line = prev_line + 1, reader.line_num
+        cut = [n for n in range(first_line, reader.line_num + 1) if n in long_lines] \
+            if long_lines else []
+        if cut:
+            row_number += 1
+            rejects.append(_too_long(cut[0], row_number, *long_lines[cut[0]]))
+            continue
         if not row or (len(row) == 1 and row[0].strip() == ""):
             continue
         row_number += 1
@@ -356,6 +395,10 @@ def read_jsonl(feed: Feed, path: Path) -> ReadResult:
     seen_child_keys: set[str] = set()
     row_number = 0
     for line_number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            row_number += 1
+            rejects.append(_too_long(line_number, row_number, len(line), line))
+            continue
         if not line.strip():
             continue
         row_number += 1
