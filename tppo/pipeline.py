@@ -60,12 +60,18 @@ def connect(p: Paths | None = None) -> duckdb.DuckDBPyConnection:
 
 
 def discover(batch_id: str, logical_date: dt.date) -> dict:
-    """Register new landing files; first refuse a missing or foreign pseudonym key and
-    drop raw records past the retention period (``TPPO_RETENTION_YEARS``)."""
+    """Register new landing files; first refuse a missing or foreign pseudonym key or a
+    damaged warehouse (:mod:`tppo.warehouse_check`) and drop raw records past the
+    retention period (``TPPO_RETENTION_YEARS``)."""
     from tppo.privacy import storage
+    from tppo.warehouse_check import WarehouseDamaged, ensure_whole
 
     p = paths()
     pseudo = load_key(p.secrets)  # refuse early in production without a key
+    try:  # a scheduler's run comes here first; `tppo run` checked before Airflow started
+        ensure_whole(p.warehouse, p.home)
+    except WarehouseDamaged as exc:
+        raise DataProblem(str(exc)) from None
     years = storage.retention_years()
     with connect(p) as con:
         problem = storage.key_mismatch(con, pseudo)

@@ -331,12 +331,16 @@ def _failure_summary(p: Paths, failed: dict[str, str], run_state: str, batch_id:
 
 
 def run_dag(p: Paths | None = None, logical_date: dt.datetime | None = None,
-            verbose: bool = False) -> int:
+            verbose: bool = False, rebuild: bool = False, erasures_lost: bool = False) -> int:
     """Run the nightly DAG once; 0 when every task succeeded, 1 otherwise.
 
     Airflow's own log lines go to ``logs/runs/<time>.log`` unless ``verbose``. The
     run works under umask 077: its logs and validation output are the owner's only
     (files meant for readers get the caller's umask, :func:`tppo.config.share`).
+
+    A damaged restricted warehouse stops the run before anything is touched
+    (:class:`tppo.warehouse_check.WarehouseDamaged`); ``rebuild`` first moves it aside and
+    rebuilds it from the landing (:mod:`tppo.rebuild`).
     """
     from tppo.config import READER_UMASK_VAR
 
@@ -344,13 +348,26 @@ def run_dag(p: Paths | None = None, logical_date: dt.datetime | None = None,
     caller_umask = os.umask(PRIVATE_UMASK)
     os.environ[READER_UMASK_VAR] = f"{caller_umask:o}"
     try:
-        return _run_dag(p, logical_date, verbose)
+        return _run_dag(p, logical_date, verbose, rebuild, erasures_lost)
     finally:
         os.umask(caller_umask)
         os.environ.pop(READER_UMASK_VAR, None)
 
 
-def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool) -> int:
+def _check_warehouse(p: Paths, rebuild: bool, erasures_lost: bool) -> None:
+    """Before Airflow starts: set a damaged warehouse aside (``rebuild``), then refuse
+    one that is damaged (holding the run lock, so no writer has it open)."""
+    from tppo.warehouse_check import ensure_whole
+
+    if rebuild:
+        from tppo.rebuild import set_aside
+
+        set_aside(p, erasures_lost)
+    ensure_whole(p.warehouse, p.home)
+
+
+def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool,
+             rebuild: bool = False, erasures_lost: bool = False) -> int:
     from tppo.faults import disk_full_reason
 
     when = logical_date or dt.datetime.now(dt.UTC)
@@ -359,6 +376,7 @@ def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool) -> int:
     before = _published_state(p)
     try:
         with run_lock(p):
+            _check_warehouse(p, rebuild, erasures_lost)
             try:
                 p.ensure()
                 make_private(p.logs, p.validation)
