@@ -27,17 +27,12 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from ingest.feeds import FEEDS as FEED_DECLARATIONS
 from tppo.alerts import TppoNotifier, deadline_minutes
+from tppo.config import WRITER_POOL, published_marts
 
 FEEDS = tuple(f.name for f in FEED_DECLARATIONS)
-POOL = "duckdb_writer"
+POOL = WRITER_POOL
 PUBLISHED = [Asset(name=f"tppo.{f}.{t}", uri=f"file:///tppo/{f}/marts/{t}")
-             for f, tables in (("analytics", ("mart_village_risk", "fct_departures",
-                                              "mart_regency_month", "mart_recruiter_watchlist",
-                                              "mart_desa_binaan_candidates", "mart_feed_quality")),
-                               ("dashboard", ("mart_village_risk", "mart_regency_month",
-                                              "mart_desa_binaan_candidates",
-                                              "mart_feed_quality")))
-             for t in tables]
+             for f, tables in published_marts().items() for t in tables]
 
 
 def _step(label: str, batch_id: str, fn, *args):

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.test_alerts import _Hook, _serve
-from tppo.publish import DASHBOARD_MARTS, MART_CONTRACT
+from tppo.publish import DASHBOARD_MARTS, MART_CONTRACT, published_marts
 
 pytestmark = pytest.mark.slow
 TPPO = str(Path(sys.executable).with_name("tppo"))
@@ -95,6 +95,11 @@ def test_published_files_hold_the_contracted_marts(world):
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
                                             "WHERE table_schema = 'marts'").fetchall()}
         assert tables == set(DASHBOARD_MARTS)
+    for f, marts in published_marts().items():  # what the DAG declares as its Assets
+        with duckdb.connect(str(home / f"{f}.duckdb"), read_only=True) as con:
+            held = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                              "WHERE table_schema = 'marts'").fetchall()}
+        assert held == set(marts), f
         small = con.execute("SELECT count(*) FROM marts.mart_village_risk "
                             "WHERE tppo_victims BETWEEN 1 AND 4").fetchall()[0][0]
         assert small == 0

@@ -18,6 +18,25 @@ DAGS_DIR = REPO_ROOT / "dags"
 REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 DAG_ID = "tppo_nightly"
 WRITER_POOL = "duckdb_writer"
+# Lampung's villages: the rows of the BPS gazetteer seed (every village-month mart
+# carries each of them every month).
+with open(REFERENCE_DIR / "bps_villages.csv", encoding="utf-8") as _gazetteer:
+    VILLAGES = sum(1 for _ in _gazetteer) - 1
+# The marts of the dashboards' copy (aggregates only, small cells protected:
+# docs/PRIVACY.md); analytics.duckdb carries every mart the dbt project builds.
+DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",
+                   "mart_recruiter_watchlist", "mart_feed_quality", "mart_unmapped_values")
+
+
+def analytics_marts() -> tuple[str, ...]:
+    """The marts analytics.duckdb carries: every model of dbt_project/models/marts."""
+    return tuple(sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql")))
+
+
+def published_marts() -> dict[str, tuple[str, ...]]:
+    """Published file (without .duckdb) -> the marts it holds: the DAG's Assets, what
+    readers may rely on."""
+    return {"analytics": analytics_marts(), "dashboard": DASHBOARD_MARTS}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ import duckdb
 import polars as pl
 
 from tppo import scoring
-from tppo.config import Paths, share
+from tppo.config import (  # noqa: F401  (DASHBOARD_MARTS, published_marts: read from here too)
+    DASHBOARD_MARTS,
+    VILLAGES,
+    Paths,
+    published_marts,
+    share,
+)
 from tppo.privacy import suppression as sup
 
 
@@ -60,14 +66,10 @@ COUNT_MEASURES: tuple[str, ...] = (
     "timpora_findings",
 )
 
-# Aggregate marts that the dashboards' copy may hold (no person-level rows,
-# no recruiter names).
-DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",
-                   "mart_recruiter_watchlist", "mart_feed_quality", "mart_unmapped_values")
 # Rows of a copied mart the dashboards' copy keeps: an unmapped value carried by fewer
 # than five records stays in the analysts' file (it could be something typed once).
 DASHBOARD_ROWS = {"mart_unmapped_values": "n_rows >= 5"}
-VILLAGES = 2642
+
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> list[str]:

@@ -73,3 +73,12 @@ def test_a_run_not_finished_by_six_wib_raises_the_late_alert(dagbag):
     assert alert.interval.total_seconds() == 5 * 3600  # 01:00 start + 5 h = 06:00 WIB
     assert "run_not_finished" in str(alert.callback.path if hasattr(alert.callback, "path")
                                      else alert.callback)
+
+
+def test_publish_declares_every_published_mart_as_an_asset(dagbag):
+    from tppo.config import published_marts
+
+    outlets = {a.name for a in dagbag.dags["tppo_nightly"].get_task("publish").outlets}
+    expected = {f"tppo.{f}.{t}" for f, marts in published_marts().items() for t in marts}
+    assert outlets == expected
+    assert "tppo.dashboard.mart_recruiter_watchlist" in outlets
