@@ -27,7 +27,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from ingest.feeds import FEEDS as FEED_DECLARATIONS
 from tppo.alerts import TppoNotifier, deadline_minutes
-from tppo.config import WRITER_POOL, published_marts
+from tppo.config import WIB, WRITER_POOL, published_marts
 
 FEEDS = tuple(f.name for f in FEED_DECLARATIONS)
 POOL = WRITER_POOL
@@ -70,7 +70,7 @@ def _run(context) -> tuple[str, object]:
     # 01:00 WIB. TPPO_NIGHTLY_SCHEDULE exists for tests/scheduler only (a cron that
     # fires within a minute); production never sets it.
     schedule=os.environ.get("TPPO_NIGHTLY_SCHEDULE", "0 1 * * *"),
-    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Jakarta"),
+    start_date=pendulum.datetime(2025, 1, 1, tz=WIB.key),
     catchup=False,
     max_active_runs=1,
     # A late run still finishes (the alert below tells people); the next night waits.

@@ -28,7 +28,7 @@ from functools import cache
 
 import polars as pl
 
-from tppo.config import REFERENCE_DIR
+from tppo.config import REFERENCE_DIR, WIB
 
 NIK_VALID = "VALID"
 NIK_PRECISION_LOST = "PRECISION_LOST"
@@ -210,7 +210,7 @@ def parse_timestamp(col: str) -> pl.Expr:
         pl.when(has_offset)
         .then(s.str.replace(r"Z$", "+00:00"))
         .str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%z", strict=False)
-        .dt.convert_time_zone("Asia/Jakarta")
+        .dt.convert_time_zone(WIB.key)
         .dt.replace_time_zone(None)
     )
     iso_naive = (

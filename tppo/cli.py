@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import sys
 
-from tppo.config import paths
+from tppo.config import WIB, paths
 
 # The synthetic generator and its evaluator (folder synth/) are a developer tool,
 # left out of the production wheel: their commands (demo, synth, evaluate) appear
@@ -28,7 +28,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     when = None
     if args.logical_date:
         when = dt.datetime.combine(dt.date.fromisoformat(args.logical_date), dt.time(1, 0),
-                                   tzinfo=dt.timezone(dt.timedelta(hours=7)))
+                                   tzinfo=WIB)
     print(f"landing: {p.landing}\nhome:    {p.home}")
     from tppo.pseudonym import KeyProblem, load_key
 

@@ -8,9 +8,11 @@ DuckDB each resolve relative paths against their own working directory.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -18,6 +20,8 @@ DAGS_DIR = REPO_ROOT / "dags"
 REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 DAG_ID = "tppo_nightly"
 WRITER_POOL = "duckdb_writer"
+# The time of every feed and of every date a user sees: WIB (UTC+7, no daylight saving).
+WIB = ZoneInfo("Asia/Jakarta")
 # Lampung's villages: the rows of the BPS gazetteer seed (every village-month mart
 # carries each of them every month).
 with open(REFERENCE_DIR / "bps_villages.csv", encoding="utf-8") as _gazetteer:
@@ -37,6 +41,11 @@ def published_marts() -> dict[str, tuple[str, ...]]:
     """Published file (without .duckdb) -> the marts it holds: the DAG's Assets, what
     readers may rely on."""
     return {"analytics": analytics_marts(), "dashboard": DASHBOARD_MARTS}
+
+
+def today_wib() -> dt.date:
+    """Today's date in Lampung."""
+    return dt.datetime.now(WIB).date()
 
 
 @dataclass(frozen=True)

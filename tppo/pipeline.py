@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -24,11 +23,10 @@ from ingest.feeds import FEEDS, feed
 from ingest.load import discover as discover_files
 from ingest.load import load_feed
 from ingest.schema import ensure_warehouse
-from tppo.config import DBT_PROJECT_DIR, Paths, paths
+from tppo.config import DBT_PROJECT_DIR, WIB, Paths, paths
 from tppo.pseudonym import load_key
 
 log = logging.getLogger(__name__)
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 class DataProblem(Exception):

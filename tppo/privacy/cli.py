@@ -7,9 +7,8 @@ import datetime as dt
 import getpass
 import os
 import sys
-from zoneinfo import ZoneInfo
 
-from tppo.config import Paths, paths
+from tppo.config import Paths, paths, today_wib
 
 NEW_KEY_ENV = "TPPO_PSEUDONYM_KEY_NEW"
 
@@ -18,7 +17,7 @@ def _rebuild(p: Paths, why: str) -> None:
     """Rebuild everything derived from the restricted warehouse, compact it, publish."""
     from tppo import pipeline
 
-    today = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    today = today_wib()
     batch = f"{why}_{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     print(f"rebuilding ({batch}): dbt build, compaction, checks, publication, report")
     pipeline.dbt_build(batch)
