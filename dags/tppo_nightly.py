@@ -16,7 +16,6 @@ task without retries and blocks publication; yesterday's published files stay.
 from __future__ import annotations
 
 import contextlib
-import os
 from datetime import timedelta
 
 import pendulum
@@ -26,8 +25,16 @@ from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 from airflow.sdk.exceptions import AirflowFailException
 
 from ingest.feeds import FEEDS as FEED_DECLARATIONS
-from tppo.alerts import TppoNotifier, deadline_minutes
-from tppo.config import WIB, WRITER_POOL, published_marts
+from tppo.alerts import TppoNotifier
+from tppo.config import (
+    WIB,
+    WRITER_POOL,
+    deadline_minutes,
+    in_process_run,
+    nightly_schedule,
+    published_marts,
+    retry_delay_seconds,
+)
 
 FEEDS = tuple(f.name for f in FEED_DECLARATIONS)
 POOL = WRITER_POOL
@@ -69,7 +76,7 @@ def _run(context) -> tuple[str, object]:
     dag_id="tppo_nightly",
     # 01:00 WIB. TPPO_NIGHTLY_SCHEDULE exists for tests/scheduler only (a cron that
     # fires within a minute); production never sets it.
-    schedule=os.environ.get("TPPO_NIGHTLY_SCHEDULE", "0 1 * * *"),
+    schedule=nightly_schedule(),
     start_date=pendulum.datetime(2025, 1, 1, tz=WIB.key),
     catchup=False,
     max_active_runs=1,
@@ -78,7 +85,7 @@ def _run(context) -> tuple[str, object]:
     # Not finished by 06:00 WIB (five hours after the 01:00 start): alert. The
     # scheduler watches deadlines; an in-process run (`tppo run`, dag.test()) has
     # no scheduler, and dag.test() cannot store a deadline, so it runs without.
-    deadline=None if os.environ.get("TPPO_RUN_MODE") == "in-process" else DeadlineAlert(
+    deadline=None if in_process_run() else DeadlineAlert(
         reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
         interval=timedelta(minutes=deadline_minutes()),
         callback=SyncCallback("tppo.alerts.run_not_finished"),
@@ -93,7 +100,7 @@ def _run(context) -> tuple[str, object]:
         "owner": "tppo-data",
         "retries": 2,
         # Machine faults are retried; TPPO_RETRY_DELAY_SECONDS shortens the wait in tests.
-        "retry_delay": timedelta(seconds=int(os.environ.get("TPPO_RETRY_DELAY_SECONDS", "180"))),
+        "retry_delay": timedelta(seconds=retry_delay_seconds()),
         "pool": POOL,
     },
 )

@@ -40,6 +40,7 @@ import polars as pl
 from expectations.offline import make_offline
 from ingest import parsing
 from ingest.feeds import Feed
+from tppo.config import paths
 
 log = logging.getLogger(__name__)
 
@@ -293,10 +294,10 @@ class GxAuditor:
             url = site.get("site_url") or ""
             if url.startswith("file://"):
                 path = Path(unquote(urlparse(url).path))
-                home = os.environ.get("TPPO_HOME")
+                home = paths().home
                 if home:
                     try:
-                        return str(path.relative_to(Path(home).resolve()))
+                        return str(path.relative_to(home))
                     except ValueError:
                         pass
                 return str(path)

@@ -178,3 +178,39 @@ def test_every_project_module_has_a_layer():
         for path in (ROOT / folder).rglob("*.py"):
             if "__pycache__" not in path.parts:
                 layer(module_name(path))
+
+
+def _environment_reads(tree: ast.AST) -> list[int]:
+    """Lines reading a setting from os.environ (copies for a child's environment and
+    writes are not reads)."""
+    def is_environ(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Attribute) and node.attr == "environ"
+                and isinstance(node.value, ast.Name) and node.value.id == "os")
+
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if is_environ(node.func.value) and node.func.attr in ("get", "items", "keys",
+                                                                  "values"):
+                lines.append(node.lineno)
+            if (node.func.attr == "getenv" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "os"):
+                lines.append(node.lineno)
+        elif (isinstance(node, ast.Subscript) and is_environ(node.value)
+              and isinstance(node.ctx, ast.Load)):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.Compare) and any(is_environ(c) for c in node.comparators):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_settings_are_read_from_the_environment_in_tppo_config_only():
+    found = []
+    for folder in ("tppo", "ingest", "expectations", "dags"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path == ROOT / "tppo" / "config.py" or "__pycache__" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            found += [f"{path.relative_to(ROOT)}:{n}" for n in _environment_reads(tree)]
+    assert not found, ("settings read outside tppo/config.py (add an accessor there):\n  "
+                       + "\n  ".join(found))

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import smtplib
 import urllib.request
@@ -42,20 +41,16 @@ from pathlib import Path
 
 from airflow.sdk import BaseNotifier
 
+from tppo.config import deadline_minutes, notify_settings, paths
+
 log = logging.getLogger(__name__)
 
 # The DAG starts at 01:00 WIB; the morning report must be there by 06:00.
-DEFAULT_DEADLINE_MINUTES = 5 * 60
 TIMEOUT_SECONDS = 10
 
 
-def deadline_minutes() -> int:
-    """Minutes after the run's logical date at which a late run raises the alert."""
-    return int(os.environ.get("TPPO_DEADLINE_MINUTES", DEFAULT_DEADLINE_MINUTES))
-
-
 def _home() -> Path:
-    return Path(os.environ.get("TPPO_HOME", "data/home")).resolve()
+    return paths().home
 
 
 def write_alert(home: Path, run_id: str, message: str) -> Path:
@@ -125,7 +120,7 @@ def send_webhook(notice: Notice, url: str) -> None:
 
 def deliver(notice: Notice, env: dict[str, str] | None = None) -> dict[str, str]:
     """Send ``notice`` on every configured channel; channel -> "sent" or the error."""
-    env = dict(os.environ if env is None else env)
+    env = dict(notify_settings() if env is None else env)
     out: dict[str, str] = {}
 
     def attempt(channel: str, fn, *args) -> None:
@@ -136,7 +131,8 @@ def deliver(notice: Notice, env: dict[str, str] | None = None) -> dict[str, str]
             out[channel] = f"{type(exc).__name__}: {exc}"
             log.error("notification over %s failed: %s", channel, out[channel])
 
-    attempt("file", send_file, notice, Path(env.get("TPPO_HOME", "data/home")).resolve())
+    home = Path(env["TPPO_HOME"]).resolve() if env.get("TPPO_HOME") else _home()
+    attempt("file", send_file, notice, home)
     if env.get("TPPO_NOTIFY_SMTP"):
         to = [a.strip() for a in env.get("TPPO_NOTIFY_TO", "").split(",") if a.strip()]
         if to:

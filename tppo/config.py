@@ -1,4 +1,4 @@
-"""Where the project keeps things, read from the environment in one place.
+"""Where the project keeps things and how it is set, read from the environment here only.
 
 ``TPPO_LANDING`` is the agencies' landing area (layout in FEEDS.md) and
 ``TPPO_HOME`` holds everything a run writes. Both default to folders of the
@@ -29,7 +29,9 @@ with open(REFERENCE_DIR / "bps_villages.csv", encoding="utf-8") as _gazetteer:
 # The marts of the dashboards' copy (aggregates only, small cells protected:
 # docs/PRIVACY.md); analytics.duckdb carries every mart the dbt project builds.
 DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",
-                   "mart_recruiter_watchlist", "mart_feed_quality", "mart_unmapped_values")
+                   "mart_recruiter_watchlist", "mart_feed_quality", "mart_unmapped_values",
+                   "mart_village_foreigners_month", "mart_operation_targets",
+                   "mart_p3mi_licence_history")
 
 
 def analytics_marts() -> tuple[str, ...]:
@@ -154,3 +156,66 @@ def settle_seconds() -> float:
     if value < 0:
         raise ValueError(f"TPPO_SETTLE_SECONDS={raw!r} must be 0 or more")
     return value
+
+
+# The other settings a deployment gives in the environment (README, "Settings"). No
+# other module reads os.environ for a setting (tests/test_layers.py checks).
+RETENTION_ENV = "TPPO_RETENTION_YEARS"
+DEFAULT_DEADLINE_MINUTES = 5 * 60  # 06:00 WIB for a run starting at 01:00
+NOTIFY_PREFIX = "TPPO_NOTIFY_"
+
+
+def is_production() -> bool:
+    """``TPPO_ENV=production``: a run without its secrets refuses to start."""
+    return os.environ.get("TPPO_ENV", "").lower() == "production"
+
+
+def secret_from_environment(variable: str) -> str | None:
+    """A secret given in the environment (``TPPO_PSEUDONYM_KEY`` and the like), or None."""
+    return os.environ.get(variable) or None
+
+
+def retention_years() -> int | None:
+    """``TPPO_RETENTION_YEARS`` as a positive whole number, or None (keep everything)."""
+    value = os.environ.get(RETENTION_ENV, "").strip()
+    if not value:
+        return None
+    years = int(value)
+    if years < 1:
+        raise ValueError(f"{RETENTION_ENV} must be a whole number of years >= 1, not {value!r}")
+    return years
+
+
+def deadline_minutes() -> int:
+    """Minutes after the run's logical date at which a late run raises the alert
+    (``TPPO_DEADLINE_MINUTES``)."""
+    return int(os.environ.get("TPPO_DEADLINE_MINUTES", DEFAULT_DEADLINE_MINUTES))
+
+
+def notify_settings() -> dict[str, str]:
+    """The ``TPPO_NOTIFY_*`` channels of tppo.alerts (file, SMTP, webhook)."""
+    return {k: v for k, v in os.environ.items() if k.startswith(NOTIFY_PREFIX)}
+
+
+def nightly_schedule() -> str:
+    """The DAG's cron: 01:00 WIB. ``TPPO_NIGHTLY_SCHEDULE`` exists for tests/scheduler
+    only (a cron that fires within a minute); production never sets it."""
+    return os.environ.get("TPPO_NIGHTLY_SCHEDULE", "0 1 * * *")
+
+
+def retry_delay_seconds() -> int:
+    """Wait before a task's retry (``TPPO_RETRY_DELAY_SECONDS``, tests shorten it)."""
+    return int(os.environ.get("TPPO_RETRY_DELAY_SECONDS", "180"))
+
+
+RUN_MODE_VAR = "TPPO_RUN_MODE"
+
+
+def in_process_run() -> bool:
+    """Set by ``tppo run`` for the DAG it runs in-process (dag.test(), no scheduler)."""
+    return os.environ.get(RUN_MODE_VAR) == "in-process"
+
+
+def run_marker(variable: str) -> str | None:
+    """A value one process of a run leaves for its children (not a setting)."""
+    return os.environ.get(variable)

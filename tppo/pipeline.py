@@ -23,7 +23,7 @@ from ingest.feeds import FEEDS, feed
 from ingest.load import discover as discover_files
 from ingest.load import load_feed
 from ingest.schema import ensure_warehouse
-from tppo.config import DBT_PROJECT_DIR, WIB, Paths, paths
+from tppo.config import DBT_PROJECT_DIR, WIB, Paths, paths, retention_years
 from tppo.pseudonym import load_key
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def discover(batch_id: str, logical_date: dt.date) -> dict:
         ensure_whole(p.warehouse, p.home)
     except WarehouseDamaged as exc:
         raise DataProblem(str(exc)) from None
-    years = storage.retention_years()
+    years = retention_years()
     with connect(p) as con:
         problem = storage.key_mismatch(con, pseudo)
         if problem:

@@ -36,6 +36,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tppo.config import is_production, secret_from_environment
+
 MIN_PRODUCTION_KEY_CHARS = 32
 
 
@@ -84,10 +86,6 @@ class Pseudonymiser:
         return f"Pseudonymiser(version={self.version}, source={self.source})"
 
 
-def is_production() -> bool:
-    return os.environ.get("TPPO_ENV", "").lower() == "production"
-
-
 def _airflow_variable(name: str) -> str | None:
     """The Airflow Variable ``name`` when running inside Airflow, else None.
 
@@ -134,7 +132,7 @@ def create_key_file(path: Path) -> None:
 
 def find_secret(secret: Secret, secrets_dir: Path) -> Pseudonymiser | None:
     """The secret from the environment, Airflow or its key file; None when absent."""
-    value = os.environ.get(secret.env)
+    value = secret_from_environment(secret.env)
     source = f"${secret.env}"
     if not value:
         value = _airflow_variable(secret.variable)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from tppo.config import Paths
+from tppo.config import Paths, secret_from_environment
 
 REGISTER = ("meta.erasures", "meta.erasure_requests")
 
@@ -45,7 +45,7 @@ def _salvage(path: Path) -> dict[str, list[tuple]] | None:
 def _erasures_ever_made(p: Paths) -> bool:
     from tppo.pseudonym import ERASURE
 
-    return bool(os.environ.get(ERASURE.env)) or (p.secrets / ERASURE.file_name).exists()
+    return bool(secret_from_environment(ERASURE.env)) or (p.secrets / ERASURE.file_name).exists()
 
 
 def set_aside(p: Paths, erasures_lost: bool = False) -> Path | None:

@@ -18,7 +18,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from tppo.config import DAG_ID, DAGS_DIR, WRITER_POOL, Paths, paths
+from tppo.config import DAG_ID, DAGS_DIR, RUN_MODE_VAR, WRITER_POOL, Paths, paths
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def airflow_env(p: Paths) -> dict[str, str]:
         "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": "0o600",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "GX_ANALYTICS_ENABLED": "false",
-        "TPPO_RUN_MODE": "in-process",
+        RUN_MODE_VAR: "in-process",
         "DO_NOT_TRACK": "1",
         "TPPO_HOME": str(p.home),
         "TPPO_LANDING": str(p.landing),

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+from tppo.config import run_marker
+
 MAGIC = b"DUCK"
 HEADER_BYTES = 4096  # the main header, then two database headers, each one 4 KiB block
 CHECKED_VAR = "TPPO_WAREHOUSE_CHECKED"  # the file state a run's start already checked
@@ -112,7 +114,7 @@ def ensure_whole(path: Path, home: Path) -> None:
     path = Path(path)
     if not path.exists():
         return
-    if os.environ.get(CHECKED_VAR) == _state(path):
+    if run_marker(CHECKED_VAR) == _state(path):
         return
     why = damage(path)
     if why:

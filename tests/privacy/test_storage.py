@@ -13,6 +13,7 @@ from ingest.feeds import feed
 from ingest.load import discover, load_feed
 from ingest.schema import ensure_warehouse
 from tests.conftest import paspor_row, write_csv, write_jsonl
+from tppo import config
 from tppo.privacy import storage
 from tppo.privacy.erasure import WITHHELD_REASON, ErasureRegister, erase_subject
 from tppo.pseudonym import ERASURE, MissingKeyError, Pseudonymiser, load_secret
@@ -161,13 +162,13 @@ def test_retention_drops_old_raw_records_blanks_their_quarantine_and_never_reloa
 
 
 def test_retention_setting_must_be_a_positive_number_of_years(monkeypatch):
-    monkeypatch.setenv(storage.RETENTION_ENV, "0")
+    monkeypatch.setenv(config.RETENTION_ENV, "0")
     with pytest.raises(ValueError, match=">= 1"):
-        storage.retention_years()
-    monkeypatch.setenv(storage.RETENTION_ENV, "10")
-    assert storage.retention_years() == 10
-    monkeypatch.delenv(storage.RETENTION_ENV)
-    assert storage.retention_years() is None
+        config.retention_years()
+    monkeypatch.setenv(config.RETENTION_ENV, "10")
+    assert config.retention_years() == 10
+    monkeypatch.delenv(config.RETENTION_ENV)
+    assert config.retention_years() is None
 
 
 def test_compaction_leaves_no_deleted_bytes_and_keeps_every_table_and_view(wh):

@@ -8,7 +8,7 @@ import getpass
 import os
 import sys
 
-from tppo.config import Paths, paths, today_wib
+from tppo.config import Paths, paths, secret_from_environment, today_wib
 
 NEW_KEY_ENV = "TPPO_PSEUDONYM_KEY_NEW"
 
@@ -87,8 +87,8 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
     from_file = old.source.startswith("key file")
-    if os.environ.get(NEW_KEY_ENV):
-        new = Pseudonymiser(os.environ[NEW_KEY_ENV].encode(), f"${NEW_KEY_ENV}")
+    if secret_from_environment(NEW_KEY_ENV):
+        new = Pseudonymiser(secret_from_environment(NEW_KEY_ENV).encode(), f"${NEW_KEY_ENV}")
     elif from_file:
         staged.unlink(missing_ok=True)
         create_key_file(staged)

@@ -24,8 +24,6 @@ from ingest.schema import KEY_VERSION
 from tppo.pseudonym import Pseudonymiser
 from tppo.publish import sql_literal
 
-RETENTION_ENV = "TPPO_RETENTION_YEARS"
-
 
 def raw_tables() -> list[tuple[str, bool, bool]]:
     """(table, has a NIK, has a passport number) for every raw table, children included."""
@@ -94,17 +92,6 @@ def _legacy_mismatch(con: duckdb.DuckDBPyConnection, pseudo: Pseudonymiser) -> d
         con.execute(f"UPDATE raw.{table} SET {KEY_VERSION} = ? WHERE {KEY_VERSION} IS NULL",
                     [pseudo.version])
     return {}
-
-
-def retention_years() -> int | None:
-    """``TPPO_RETENTION_YEARS`` as a positive whole number, or None (keep everything)."""
-    value = os.environ.get(RETENTION_ENV, "").strip()
-    if not value:
-        return None
-    years = int(value)
-    if years < 1:
-        raise ValueError(f"{RETENTION_ENV} must be a whole number of years >= 1, not {value!r}")
-    return years
 
 
 def retention_cutoff(today: dt.date, years: int) -> dt.date:
