@@ -20,151 +20,20 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
+from ingest.feeds import FEEDS as INGEST_FEEDS
+from ingest.feeds import FEEDS_BY_NAME
 from synth.geo import OUTSIDE_LAMPUNG, REGENCY_ABBREVIATIONS
 from synth.model import OFFICES, SECONDS_PER_DAY, World, p3mi_status
 from synth.quirks import Typist, format_date, typo
 
+# The columns of each feed as FEEDS.md gives them, from the one declaration the
+# pipeline reads (ingest/feeds.py): a nested person array is the record's last field.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "paspor": (
-        "no_permohonan",
-        "kode_kantor",
-        "tgl_permohonan",
-        "nik",
-        "nama",
-        "tempat_lahir",
-        "tgl_lahir",
-        "jenis_kelamin",
-        "alamat",
-        "desa",
-        "kecamatan",
-        "kabupaten",
-        "tujuan_permohonan",
-        "negara_tujuan",
-        "status",
-        "alasan_penundaan",
-        "no_paspor",
-        "tgl_keputusan",
-    ),
-    "perlintasan": (
-        "kode_tpi",
-        "no_perlintasan",
-        "waktu",
-        "arah",
-        "no_paspor",
-        "kewarganegaraan",
-        "nama",
-        "tgl_lahir",
-        "jenis_kelamin",
-        "negara",
-        "no_penerbangan",
-    ),
-    "wna": (
-        "no_izin",
-        "jenis_izin",
-        "no_paspor",
-        "kewarganegaraan",
-        "nama",
-        "tgl_lahir",
-        "jenis_kelamin",
-        "penjamin",
-        "alamat",
-        "desa",
-        "kecamatan",
-        "kabupaten",
-        "berlaku_dari",
-        "berlaku_sampai",
-        "status",
-    ),
-    "timpora": (
-        "no_operasi",
-        "tgl_operasi",
-        "kabupaten",
-        "kecamatan",
-        "desa",
-        "jenis_temuan",
-        "jumlah_orang",
-        "keterangan",
-    ),
-    "penempatan": (
-        "id_penempatan",
-        "nik",
-        "nama",
-        "tgl_lahir",
-        "jenis_kelamin",
-        "desa",
-        "kecamatan",
-        "kabupaten",
-        "negara_penempatan",
-        "jabatan",
-        "sektor",
-        "skema",
-        "id_p3mi",
-        "no_paspor",
-        "tgl_keberangkatan",
-        "tgl_akhir_kontrak",
-    ),
-    "p3mi": (
-        "id_p3mi",
-        "nama_perusahaan",
-        "no_izin",
-        "status_izin",
-        "tgl_status",
-        "kabupaten_cabang",
-    ),
-    "pengaduan": (
-        "id_kasus",
-        "tgl_lapor",
-        "nik",
-        "nama",
-        "tgl_lahir",
-        "jenis_kelamin",
-        "desa",
-        "kecamatan",
-        "kabupaten",
-        "negara",
-        "jenis_kasus",
-        "status_prosedural",
-        "id_p3mi",
-        "nama_perekrut",
-        "indikasi_tppo",
-    ),
-    "kasus_tppo": (
-        "nomor_lp",
-        "tgl_lapor",
-        "tgl_kejadian",
-        "satuan",
-        "modus",
-        "negara_tujuan",
-        "lokasi_kabupaten",
-        "tahap",
-        "diperbarui_pada",
-        "pihak",
-    ),
-    "penggagalan": ("id_penggagalan", "waktu", "lokasi", "negara_tujuan", "perekrut", "orang"),
+    f.name: f.columns + ((f.child.array_field,) if f.child else ()) for f in INGEST_FEEDS
 }
-PIHAK_FIELDS = (
-    "peran",
-    "nik",
-    "nama",
-    "alias",
-    "tgl_lahir",
-    "jenis_kelamin",
-    "desa",
-    "kecamatan",
-    "kabupaten",
-)
-ORANG_FIELDS = ("nik", "nama", "tgl_lahir", "jenis_kelamin", "desa", "kecamatan", "kabupaten")
-SOURCES = {
-    "paspor": "imigrasi",
-    "perlintasan": "imigrasi",
-    "wna": "imigrasi",
-    "timpora": "imigrasi",
-    "penempatan": "bp3mi",
-    "p3mi": "bp3mi",
-    "pengaduan": "bp3mi",
-    "kasus_tppo": "polda",
-    "penggagalan": "polda",
-}
+PIHAK_FIELDS = FEEDS_BY_NAME["kasus_tppo"].child.columns
+ORANG_FIELDS = FEEDS_BY_NAME["penggagalan"].child.columns
+SOURCES = {f.name: f.source for f in INGEST_FEEDS}
 FEEDS = tuple(COLUMNS)
 
 OFFICE_STYLE = {
