@@ -49,14 +49,8 @@ from pathlib import Path
 import duckdb
 
 from tppo.config import Paths, paths
-from tppo.publish import sql_literal
+from tppo.publish import COUNT_MEASURES, sql_literal
 
-COUNT_MEASURES: tuple[str, ...] = (
-    "procedural_placements", "passport_applications", "passport_postponements",
-    "labour_destination_departures", "suspected_nonprocedural_departures", "tppo_victims",
-    "interdicted_persons", "nonprocedural_complaints", "active_foreign_permits",
-    "timpora_findings",
-)
 
 # The targets of issue 5 (README "How well it works").
 TARGETS: dict[str, float] = {

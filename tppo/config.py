@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import yaml
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DAGS_DIR = REPO_ROOT / "dags"
@@ -26,6 +28,12 @@ WIB = ZoneInfo("Asia/Jakarta")
 # carries each of them every month).
 with open(REFERENCE_DIR / "bps_villages.csv", encoding="utf-8") as _gazetteer:
     VILLAGES = sum(1 for _ in _gazetteer) - 1
+# The counted measures of the village and regency marts, in column order: declared once
+# in dbt_project.yml (var count_measures), which the dbt macros read too.
+_MEASURES = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(
+    encoding="utf-8"))["vars"]["count_measures"]
+COUNT_MEASURES: tuple[str, ...] = tuple(
+    _MEASURES["distinct"] + _MEASURES["snapshot"] + _MEASURES["summed"])
 # The marts of the dashboards' copy (aggregates only, small cells protected:
 # docs/PRIVACY.md); analytics.duckdb carries every mart the dbt project builds.
 DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",

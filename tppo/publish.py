@@ -23,6 +23,7 @@ import polars as pl
 
 from tppo import scoring
 from tppo.config import (  # noqa: F401  (DASHBOARD_MARTS, published_marts: read from here too)
+    COUNT_MEASURES,
     DASHBOARD_MARTS,
     VILLAGES,
     Paths,
@@ -59,17 +60,10 @@ MART_CONTRACT: dict[str, tuple[str, ...]] = {
     ),
 }
 
-COUNT_MEASURES: tuple[str, ...] = (
-    "procedural_placements", "passport_applications", "passport_postponements",
-    "labour_destination_departures", "suspected_nonprocedural_departures", "tppo_victims",
-    "interdicted_persons", "nonprocedural_complaints", "active_foreign_permits",
-    "timpora_findings",
-)
 
 # Rows of a copied mart the dashboards' copy keeps: an unmapped value carried by fewer
 # than five records stays in the analysts' file (it could be something typed once).
 DASHBOARD_ROWS = {"mart_unmapped_values": "n_rows >= 5"}
-
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> list[str]:

@@ -1,17 +1,9 @@
 {#- The event measures of mart_village_risk / mart_regency_month counted as distinct
-    units (int_village_events_unioned.unit_id); timpora_findings is a sum and
-    active_foreign_permits a month-end snapshot, both handled separately. -#}
+    units (int_village_events_unioned.unit_id), declared in dbt_project.yml
+    (var count_measures); timpora_findings is a sum and active_foreign_permits a
+    month-end snapshot, both handled separately. -#}
 {% macro distinct_count_measures() -%}
-    {{ return([
-        'procedural_placements',
-        'passport_applications',
-        'passport_postponements',
-        'labour_destination_departures',
-        'suspected_nonprocedural_departures',
-        'tppo_victims',
-        'interdicted_persons',
-        'nonprocedural_complaints',
-    ]) }}
+    {{ return(var('count_measures')['distinct']) }}
 {%- endmacro %}
 
 {#- Aggregate int_village_events_unioned and the dated permits onto an area x month
