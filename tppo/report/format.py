@@ -44,7 +44,8 @@ def text(value: object) -> str:
 def tier(value: str | None) -> str:
     if value is None:
         return "–"
-    return f"<span class='tier {html.escape(value)}'>{TIER_LABEL.get(value, value)}</span>"
+    return (f"<span class='tier {html.escape(value)}'>"
+            f"{TIER_LABEL.get(value) or html.escape(value)}</span>")
 
 
 def table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
