@@ -8,8 +8,11 @@
 -- already designated (seed desa_binaan, maintained by the analysts) are marked, still
 -- ranked, with their trend before and after the designation month: mean monthly
 -- suspected non-procedural departures, victims and risk score in the months before it
--- and in the months after it (the designation month itself in neither). risk_trend_6m
--- (every village): mean risk score of the last 6 months minus that of the 6 before.
+-- and in the months after it (the designation month itself in neither). A village may
+-- also be a Desa Migran Emas (BP3MI's programme, the same seed): is_desa_migran_emas and
+-- dme_designated_on say so, for candidates and designated villages alike; the trend of
+-- each programme's designations is mart_designation_trends. risk_trend_6m (every
+-- village): mean risk score of the last 6 months minus that of the 6 before.
 with village_months as (
     select * replace (cast(risk_score as decimal(9, 4)) as risk_score)
     from {{ ref('mart_village_risk') }}
@@ -18,6 +21,12 @@ with village_months as (
 designations as (
     select * from {{ ref('desa_binaan') }}
     where program = 'DESA_BINAAN_IMIGRASI'
+),
+
+migran_emas as (
+    select village_code, designated_on as dme_designated_on
+    from {{ ref('desa_binaan') }}
+    where program = 'DESA_MIGRAN_EMAS'
 ),
 
 last_month as (
@@ -115,6 +124,8 @@ final as (
         designations.village_code is not null as is_designated,
         designations.program as designated_program,
         designations.designated_on,
+        migran_emas.village_code is not null as is_desa_migran_emas,
+        migran_emas.dme_designated_on,
         cast(evidence.months_covered as integer) as months_covered,
         cast(evidence.procedural_placements as integer) as procedural_placements,
         cast(evidence.passport_postponements as integer) as passport_postponements,
@@ -157,6 +168,7 @@ final as (
     from evidence
     left join latest using (village_code)
     left join designations using (village_code)
+    left join migran_emas using (village_code)
     left join recent_trend using (village_code)
     left join designation_trend using (village_code)
 )
