@@ -44,3 +44,21 @@ def test_mart_yaml_weight_table_is_the_macros():
         encoding="utf-8")
     table = dict(re.findall(r"^\s+\| (\w+) \| (\d+) \| \d+ \|$", yml, re.M))
     assert table == {c.measure: str(c.weight) for c in scoring.definition().components}
+
+
+def test_the_yaml_figures_are_written_from_the_macro():
+    from dataclasses import replace
+
+    from tppo import codebook
+
+    text = codebook.RISK_YAML.read_text(encoding="utf-8")
+    assert codebook.risk_yaml(text) == text  # `python -m tppo.codebook` leaves it as it is
+    d = scoring.definition()
+    first, second, *rest = d.components
+    moved = replace(d, components=(replace(first, weight=first.weight - 1),
+                                   replace(second, weight=second.weight + 1), *rest),
+                    tinggi=41, shrinkage_max_months=5)
+    new = codebook.risk_yaml(text, moved)
+    assert f"| {first.measure} | {first.weight - 1} | {first.half} |" in new
+    assert "TINGGI >= 41" in new and "TINGGI (risk_score >= 41)" in new
+    assert "at most 5 months" in new and "at most 6 months" not in new
