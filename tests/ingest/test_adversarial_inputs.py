@@ -2,43 +2,36 @@
 
 Every hostile entry ends REJECTED (in ``meta.deliveries``, with a message naming it) or its
 bad lines in ``meta.quarantine``; the other files of its feed and the other feeds load;
-nothing the data wrote is run or followed. Where each item is tested:
+nothing the data wrote is run or followed. Where each item is tested (``here``: this file;
+``discover``, ``hostile``: tests/ingest/test_discover.py, test_hostile_files.py):
 
-==========================================  ==================================================
-item                                        test
-==========================================  ==================================================
-quotes, ``;``, ``..``, spaces, non-ASCII    ``test_hostile_names_load_in_the_layout_and_are_``
-in file and folder names                    ``rejected_naming_them_outside_it`` (here)
-names that are not UTF-8, control chars     ``test_names_that_are_not_utf8_text_are_rejected_``
-                                            ``not_fatal`` (here)
-symlinks (file and folder, out of the       tests/ingest/test_discover.py
-landing, broken, inside)                    ``test_symbolic_links_are_never_followed``
-symlink target never read                   ``test_a_link_out_of_the_landing_is_never_opened``
-                                            (here)
-zero-byte files                             ``test_zero_byte_files_are_rejected_each_with_``
-                                            ``its_name`` (here)
-directories named like files                ``test_a_folder_named_like_a_file_is_rejected``
-                                            (here)
-non-XLSX file with an ``.xlsx`` name        tests/ingest/test_hostile_files.py
-                                            ``test_a_non_zip_xlsx_is_rejected_clearly``
-zip bomb                                    tests/ingest/test_hostile_files.py
-                                            ``test_xlsx_bomb_is_rejected_before_it_is_read``,
-                                            ``test_a_highly_compressible_member_is_rejected_``
-                                            ``even_under_the_total``
-50 MB single line (CSV, JSONL)              ``test_a_50_mb_line_is_quarantined_in_bounded_``
-                                            ``memory`` (here)
-deeply nested JSON                          tests/ingest/test_hostile_files.py
-                                            ``test_json_nested_10000_deep_is_quarantined_``
-                                            ``and_the_rest_loads``
-a file replaced after discovery (other      ``test_a_file_replaced_after_discovery_is_not_``
-bytes, a link, nothing, a linked folder)    ``loaded`` (here); changed after loading:
-                                            tests/ingest/test_discover.py ``test_a_file_``
-                                            ``changed_after_loading_is_flagged_not_skipped``
-HTML and script in every text field that    tests/report/test_hostile_text.py (report, its
-reaches the report, Superset, exports       DOM in Chromium, exports, the Superset bundle);
-                                            Data Docs: tests/expectations/test_data_docs_
-                                            safety.py
-==========================================  ==================================================
+================================  ==================================================================
+item                              test
+================================  ==================================================================
+quotes, ``;``, ``..``, spaces,    here: test_hostile_names_load_or_are_rejected_naming_them
+non-ASCII in file/folder names
+bytes that are not UTF-8,         here: test_names_not_utf8_are_rejected_not_fatal
+control characters in names
+symlinks out of the landing       discover: test_symbolic_links_are_never_followed (files, folders,
+                                  broken, inside); here: test_a_link_out_of_the_landing_is_never_
+                                  opened (the target is never opened)
+zero-byte files                   here: test_zero_byte_files_are_rejected_with_their_names
+directories named like files      here: test_a_folder_named_like_a_file_is_rejected
+non-XLSX with an ``.xlsx`` name   hostile: test_a_non_zip_xlsx_is_rejected_clearly; through
+                                  load_feed and the report: tests/report/test_hostile_text.py
+zip bomb                          hostile: test_xlsx_bomb_is_rejected_before_it_is_read,
+                                  test_a_highly_compressible_member_is_rejected_even_under_the_total
+50 MB single line, CSV and JSONL  here: test_a_50_mb_line_is_quarantined_in_bounded_memory
+deeply nested JSON                hostile: test_json_nested_10000_deep_is_quarantined_and_the_rest_
+                                  loads
+file replaced after discovery     here: test_a_file_replaced_after_discovery_is_not_loaded (other
+                                  bytes, a link, gone, a folder, its folder a link); changed after
+                                  loading: discover: test_a_file_changed_after_loading_is_flagged_
+                                  not_skipped
+HTML, script, formulas in text    tests/report/test_hostile_text.py (the report's bytes and its DOM
+that reaches the report,          in Chromium, exports, the dashboards' copy and Superset's table
+Superset or an export             charts); Data Docs: tests/expectations/test_data_docs_safety.py
+================================  ==================================================================
 """
 
 from __future__ import annotations
@@ -102,8 +95,7 @@ MISPLACED = {  # path below the landing: (source, feed) it is recorded under
 }
 
 
-def test_hostile_names_load_in_the_layout_and_are_rejected_naming_them_outside_it(tmp_path,
-                                                                                   con):
+def test_hostile_names_load_or_are_rejected_naming_them(tmp_path, con):
     landing = tmp_path / "landing ' \"; é"
     write_csv(landing / PASPOR / INJECTION, HEADER, [paspor_row("P1")])
     write_csv(landing / PASPOR / UNICODE, HEADER, [paspor_row("P2")])
@@ -127,7 +119,7 @@ def test_hostile_names_load_in_the_layout_and_are_rejected_naming_them_outside_i
     assert _manifest(con).keys() == m.keys()
 
 
-def test_names_that_are_not_utf8_text_are_rejected_not_fatal(tmp_path, con):
+def test_names_not_utf8_are_rejected_not_fatal(tmp_path, con):
     landing = tmp_path / "landing"
     write_csv(landing / PASPOR / "good.csv", HEADER, [paspor_row("P1")])
     raw = os.fsencode(landing / PASPOR)
@@ -154,7 +146,7 @@ def test_names_that_are_not_utf8_text_are_rejected_not_fatal(tmp_path, con):
     assert _manifest(con).keys() == m.keys()
 
 
-def test_zero_byte_files_are_rejected_each_with_its_name(tmp_path, con):
+def test_zero_byte_files_are_rejected_with_their_names(tmp_path, con):
     landing = tmp_path / "landing"
     empty = [f"{PASPOR}/paspor_BDL_20250305.csv", "bp3mi/penempatan/2025-03-05/"
              "penempatan_20250305.xlsx", "polda/kasus_tppo/2025-03-05/kasus_tppo_20250305.jsonl"]
@@ -234,7 +226,7 @@ def test_a_file_replaced_after_discovery_is_not_loaded(tmp_path, con, monkeypatc
     landing = tmp_path / "landing"
     secret = write_csv(tmp_path / "outside/secret.csv", HEADER, [paspor_row("S1")])
     names = {n: write_csv(landing / PASPOR / f"paspor_{n}_20250305.csv", HEADER,
-                          [paspor_row(f"{n}1")]) for n in ("BDL", "KTB", "TGM", "MGL")}
+                          [paspor_row(f"{n}1")]) for n in ("BDL", "KTB", "TGM", "MGL", "KLA")}
     linked_day = write_csv(landing / "imigrasi/paspor/2025-03-04/paspor_BDL_20250304.csv",
                            HEADER, [paspor_row("D1")])
     _other_feed(landing)
@@ -244,6 +236,8 @@ def test_a_file_replaced_after_discovery_is_not_loaded(tmp_path, con, monkeypatc
     names["KTB"].unlink()
     names["KTB"].symlink_to(secret)  # a link out of the landing
     names["TGM"].unlink()  # gone
+    names["KLA"].unlink()
+    names["KLA"].mkdir()  # a folder in its place
     moved = tmp_path / "outside/2025-03-04"
     linked_day.parent.rename(moved)  # its folder swapped for a link to outside
     (landing / "imigrasi/paspor/2025-03-04").symlink_to(moved, target_is_directory=True)
@@ -257,6 +251,7 @@ def test_a_file_replaced_after_discovery_is_not_loaded(tmp_path, con, monkeypatc
         f"{PASPOR}/paspor_KTB_20250305.csv": "was replaced by a symbolic link after it was "
                                              "registered; it was not read",
         f"{PASPOR}/paspor_TGM_20250305.csv": "was registered but is gone",
+        f"{PASPOR}/paspor_KLA_20250305.csv": "was replaced by something that is not a file",
         "imigrasi/paspor/2025-03-04/paspor_BDL_20250304.csv":
             "was replaced by a path outside the landing",
     }
