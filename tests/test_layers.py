@@ -38,6 +38,7 @@ LAYER_OF = {
     "tppo.privacy.export": "outputs",
     "tppo.summary": "outputs",
     "tppo.codebook": "outputs",
+    "tppo.recruiter_check": "outputs",
     "tppo.pipeline": "operations",
     "tppo.runner": "operations",
     "tppo.rebuild": "operations",

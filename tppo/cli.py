@@ -92,8 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     top.set_defaults(func=_cmd_top)
 
     from tppo.privacy.cli import add_commands
+    from tppo.recruiter_check import add_command as add_recruiter_check
 
     add_commands(sub)
+    add_recruiter_check(sub)
 
     if add_dev_commands is not None:
         add_dev_commands(sub, run=_cmd_run)

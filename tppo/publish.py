@@ -185,8 +185,8 @@ DASHBOARD_SPECS: dict[str, DashboardMart] = {
         ("regency_code", "regency_name", "month", "estimated_nonprocedural_ratio")),
     "mart_desa_binaan_candidates": DashboardMart(
         (*PLACE, "candidate_rank", "candidate_score", "is_designated", "designated_program",
-         "designated_on", "months_covered", "latest_risk_score", "latest_risk_rank",
-         "latest_risk_tier")),
+         "designated_on", "is_desa_migran_emas", "dme_designated_on", "months_covered",
+         "latest_risk_score", "latest_risk_rank", "latest_risk_tier")),
     "mart_recruiter_watchlist": DashboardMart(
         ("recruiter_key", "recruiter_type", "agency_id", "recruiter_name", "licence_status",
          "licence_status_date", "is_in_latest_register", "villages_reached", "placements",

@@ -3,7 +3,8 @@
 Eight villages in two regencies over six months (January-June 2025), with
 figures chosen so that each rule of the report has a case that must and one
 that must not show: a score jump, a count jump, a jump hidden under withheld
-months, small counts, a designated village. The file is written directly in
+months, small counts, a designated village (in both programmes, and one Desa Migran
+Emas only), licences frozen and revoked lately and long ago. The file is written directly in
 the published form (a count of 1-4 is NULL with ``<count>_suppressed`` true,
 MARTS.md), so these tests pin the report to that interface and not to how
 publish chooses what to withhold; tests/bi checks the report on a real run's
@@ -58,6 +59,28 @@ COUNTS = {
     ("PONCOREJO", "tppo_victims"): [3, 3, 3, 3, 3, 7],  # baseline counted as 4: 7 < 8
     ("WAYLAYAP", "tppo_victims"): [0, 0, 0, 0, 0, 6],
 }
+# Villages designated Desa Migran Emas, and when: WAYLAYAP is also Desa Binaan Imigrasi
+# (from 10 April), AMBARAWA only Desa Migran Emas (still a Desa Binaan candidate).
+DESA_MIGRAN_EMAS = {"WAYLAYAP": dt.date(2025, 2, 15), "AMBARAWA": dt.date(2025, 3, 5)}
+# The P3MI register's licence periods: (status, valid from, valid to, last snapshot).
+# PT SURAM ABADI revoked in March and dropped from the register, PT SINAR HARAPAN MIGRAN
+# frozen in May (both lately: the report lists them), PT TENANG frozen in 2024 and
+# active again (not lately).
+REGISTER_DATE = dt.date(2025, 6, 16)
+LICENCES = [
+    ("P3MI-1", "PT MAJU JAYA", "KEP.101/2020", "KAB. PESAWARAN",
+     [("AKTIF", dt.date(2020, 1, 1), None, REGISTER_DATE)]),
+    ("P3MI-2", "PT SURAM ABADI", "KEP.077/2019", "KOTA BANDAR LAMPUNG",
+     [("AKTIF", dt.date(2019, 5, 1), dt.date(2025, 3, 1), dt.date(2025, 2, 24)),
+      ("DICABUT", dt.date(2025, 3, 1), None, dt.date(2025, 3, 3))]),
+    ("P3MI-3", "PT TENANG", "KEP.015/2021", None,
+     [("AKTIF", dt.date(2021, 1, 1), dt.date(2024, 6, 1), dt.date(2024, 5, 27)),
+      ("DIBEKUKAN", dt.date(2024, 6, 1), dt.date(2024, 9, 2), dt.date(2024, 8, 26)),
+      ("AKTIF", dt.date(2024, 9, 2), None, REGISTER_DATE)]),
+    ("P3MI-4", "PT SINAR HARAPAN MIGRAN", "KEP.230/2022", "KAB. PRINGSEWU",
+     [("AKTIF", dt.date(2022, 2, 1), dt.date(2025, 5, 20), dt.date(2025, 5, 19)),
+      ("DIBEKUKAN", dt.date(2025, 5, 20), None, REGISTER_DATE)]),
+]
 REGENCIES = [("1809", "KABUPATEN PESAWARAN"), ("1810", "KABUPATEN PRINGSEWU"),
              ("1871", "KOTA BANDAR LAMPUNG")]
 # June: (procedural placements, suspected non-procedural departures) per regency.
@@ -94,7 +117,7 @@ def _village_rows() -> list[tuple]:
 
 
 def build_dashboard(path: Path) -> None:
-    """The five marts of the dashboards' copy, hand-filled."""
+    """The marts of the dashboards' copy, hand-filled."""
     path.parent.mkdir(parents=True, exist_ok=True)
     place = {c: "VARCHAR" for c in ("village_code", "village_name", "district_code",
                                     "district_name", "regency_code", "regency_name")}
@@ -128,15 +151,18 @@ def build_dashboard(path: Path) -> None:
         for rank, v in enumerate(sorted(VILLAGES, key=lambda v: -SCORES.get(v[1], [0.0])[-1])):
             totals = {m: sum(COUNTS.get((v[1], m), [0])) for m in evidence}
             designated = v[1] == "WAYLAYAP"
+            migran_emas = DESA_MIGRAN_EMAS.get(v[1])
             series = SCORES.get(v[1], [0.0] * 6)
             candidates.append((
                 *v, rank + 1, sum(series) / 6, designated,
                 "DESA_BINAAN_IMIGRASI" if designated else None,
-                dt.date(2025, 4, 10) if designated else None, 6, series[-1], rank + 1,
+                dt.date(2025, 4, 10) if designated else None, migran_emas is not None,
+                migran_emas, 6, series[-1], rank + 1,
                 "TINGGI" if series[-1] >= 40 else "RENDAH", *totals.values()))
         _create(con, "mart_desa_binaan_candidates", {
             **place, "candidate_rank": "INTEGER", "candidate_score": "DOUBLE",
             "is_designated": "BOOLEAN", "designated_program": "VARCHAR", "designated_on": "DATE",
+            "is_desa_migran_emas": "BOOLEAN", "dme_designated_on": "DATE",
             "months_covered": "INTEGER", "latest_risk_score": "DOUBLE",
             "latest_risk_rank": "INTEGER", "latest_risk_tier": "VARCHAR",
             **{m: "INTEGER" for m in evidence}}, candidates, COUNT_MEASURES)
@@ -155,6 +181,16 @@ def build_dashboard(path: Path) -> None:
             ("P-P3MI-3", "LICENSED_P3MI", "P3MI-3", "PT TENANG", "AKTIF", dt.date(2021, 1, 1),
              True, 1, 5, 0, 0, 0, 0, dt.date(2024, 1, 1), dt.date(2025, 6, 1)),
         ], RECRUITER_COUNTS)
+        _create(con, "mart_p3mi_licence_history", {
+            "licence_period_id": "VARCHAR", "agency_id": "VARCHAR", "agency_name": "VARCHAR",
+            "licence_number": "VARCHAR", "branch_regency_text": "VARCHAR",
+            "period_number": "INTEGER", "licence_status": "VARCHAR", "valid_from": "DATE",
+            "valid_to": "DATE", "is_current": "BOOLEAN", "first_snapshot_date": "DATE",
+            "last_snapshot_date": "DATE", "is_in_latest_register": "BOOLEAN"}, [
+            (f"{a}#{n}", a, name, number, branch, n, status, start, end, end is None, start,
+             last, a != "P3MI-2")
+            for a, name, number, branch, periods in LICENCES
+            for n, (status, start, end, last) in enumerate(periods, 1)])
         _create(con, "mart_feed_quality", {
             "source": "VARCHAR", "feed": "VARCHAR", "file_name": "VARCHAR",
             "delivery_date": "DATE", "sha256": "VARCHAR", "status": "VARCHAR",

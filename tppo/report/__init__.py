@@ -11,8 +11,10 @@ numbers; the 20 riskiest villages and what their score is made of; a treemap
 of risk across regencies and districts (no map tiles needed); monthly
 procedural vs suspected non-procedural departures per regency with the
 estimated ratio; the early-warning list (rule in ``early_warning``); Desa
-Binaan candidates and the designated villages before and after designation;
-the licensed recruiters' watchlist; feed quality.
+Binaan candidates and the villages designated Desa Binaan Imigrasi or Desa Migran
+Emas before and after designation; the licensed recruiters' watchlist; how a village
+head gets a recruiter checked, with the licences frozen or revoked lately
+(``recruiters_check``); feed quality.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import duckdb
 
 from tppo import scoring
 from tppo.config import Paths, share
-from tppo.report import early_warning, sections
+from tppo.report import early_warning, recruiters_check, sections
 from tppo.report.format import day, month_name
 
 CSS = """
@@ -60,7 +62,8 @@ padding-top:.6rem}
 TITLE = "Laporan Pagi TPPO &amp; PMI Nonprosedural — Provinsi Lampung"
 NAV = (("desa", "Desa berisiko"), ("peta", "Sebaran"), ("tren", "Tren keberangkatan"),
        ("peringatan", "Peringatan dini"), ("binaan", "Desa Binaan"),
-       ("perekrut", "Perekrut"), ("kualitas", "Kualitas data"), ("cara-skor", "Cara skor"))
+       ("perekrut", "Perekrut"), (recruiters_check.ANCHOR, "Cek perekrut"),
+       ("kualitas", "Kualitas data"), ("cara-skor", "Cara skor"))
 TOP_VILLAGES = 20
 
 
@@ -92,6 +95,7 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
             sections.alerts_section(found),
             sections.desa_binaan(con, per),
             sections.recruiters(con),
+            recruiters_check.section(con),
         ]
     parts.append(sections.feed_quality(con))
     parts.append(scoring.report_explanation_html())

@@ -212,52 +212,79 @@ def alerts_section(found: list[early_warning.Alert], limit: int = 30) -> str:
             + more)
 
 
+PROGRAMS = (("DESA_BINAAN_IMIGRASI", "Desa Binaan Imigrasi", "is_designated", "designated_on"),
+            ("DESA_MIGRAN_EMAS", "Desa Migran Emas", "is_desa_migran_emas",
+             "dme_designated_on"))
+
+
 def desa_binaan(con: duckdb.DuckDBPyConnection, per: Period, top: int = 15) -> str:
     evidence = ("suspected_nonprocedural_departures", "tppo_victims", "interdicted_persons",
                 "nonprocedural_complaints", "passport_postponements")
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
+        "AND table_name = 'mart_desa_binaan_candidates'").fetchall()}
+    programs = [p for p in PROGRAMS if {p[2], p[3]} <= have]
+    dme = "dme_designated_on" if "dme_designated_on" in have else "NULL"
     rows = con.execute(
         f"""SELECT candidate_rank, village_name, district_name, regency_name, candidate_score,
-                   latest_risk_tier, {', '.join(evidence)}
+                   latest_risk_tier, {', '.join(evidence)}, {dme}
             FROM marts.mart_desa_binaan_candidates WHERE NOT is_designated
             ORDER BY candidate_rank LIMIT ?""", [top]).fetchall()
     candidates = table(
         ["Peringkat", "Desa", "Kecamatan", "Kabupaten/Kota", "Skor calon", "Tingkat kini",
-         "Dugaan nonprosedural", "Korban TPPO", "Digagalkan", "Pengaduan", "Penundaan paspor"],
+         "Dugaan nonprosedural", "Korban TPPO", "Digagalkan", "Pengaduan", "Penundaan paspor",
+         "Desa Migran Emas sejak"],
         [[str(r[0]), text(r[1]), text(r[2]), text(r[3]), number(r[4], 1), tier(r[5]),
-          *[count(v) for v in r[6:]]] for r in rows], {0, 4, 6, 7, 8, 9, 10})
+          *[count(v) for v in r[6:-1]], day(r[-1])] for r in rows], {0, 4, 6, 7, 8, 9, 10})
+    designations = " UNION ALL ".join(
+        f"SELECT village_code, '{label}' AS program, {on} AS designated_on "
+        f"FROM marts.mart_desa_binaan_candidates WHERE {flag} AND {on} IS NOT NULL"
+        for _, label, flag, on in programs)
     designated = con.execute(
-        """SELECT c.village_name, c.district_name, c.regency_name,
-                  c.designated_on, list(r.month ORDER BY r.month),
+        f"""WITH d AS ({designations})
+           SELECT d.program, c.village_name, c.district_name, c.regency_name, d.designated_on,
+                  count(*) OVER (PARTITION BY c.village_code), list(r.month ORDER BY r.month),
                   list(r.risk_score ORDER BY r.month)
-           FROM marts.mart_desa_binaan_candidates c
+           FROM d JOIN marts.mart_desa_binaan_candidates c USING (village_code)
            JOIN marts.mart_village_risk r USING (village_code)
-           WHERE c.is_designated
-           GROUP BY c.village_code, c.village_name, c.district_name, c.regency_name,
-                    c.designated_on
-           ORDER BY c.designated_on, c.village_code""").fetchall()
-    lines, series = [], []
-    for name, district, regency, on, months, scores in designated:
-        if on is None:
-            continue
+           GROUP BY d.program, c.village_code, c.village_name, c.district_name,
+                    c.regency_name, d.designated_on
+           ORDER BY d.designated_on, c.village_code, d.program""").fetchall()
+    tables: dict[str, list[list[str]]] = {label: [] for _, label, _, _ in programs}
+    series = []
+    for program, name, district, regency, on, programs_of_village, months, scores in designated:
         start = on.replace(day=1)
         before = [s for m, s in zip(months, scores, strict=True) if m < start]
         after = [s for m, s in zip(months, scores, strict=True) if m >= start]
-        lines.append([text(name), text(district), text(regency), day(on),
-                      number(sum(before) / len(before), 1) if before else "–",
-                      number(sum(after) / len(after), 1) if after else "belum ada data",
-                      number(scores[-1], 1)])
-        series.append(charts.Designated(name, on, tuple(months), tuple(scores)))
+        mean_before = sum(before) / len(before) if before else None
+        mean_after = sum(after) / len(after) if after else None
+        change = (f"{'+' if mean_after >= mean_before else ''}"
+                  f"{number(mean_after - mean_before, 1)}"
+                  if before and after else "–")
+        tables[program].append([
+            text(name), text(district), text(regency), day(on), number(len(before)),
+            "–" if mean_before is None else number(mean_before, 1), number(len(after)),
+            "belum ada data" if mean_after is None else number(mean_after, 1), change,
+            number(scores[-1], 1), "ya" if programs_of_village > 1 else "–"])
+        series.append(charts.Designated(f"{name}, {program}", on, tuple(months), tuple(scores)))
     picture = charts.designated_trends(series) if series else ""
-    return ("<h2 id='binaan'>Desa Binaan Imigrasi</h2>"
-            f"<h3>Calon terkuat (belum ditetapkan), {top} teratas</h3>"
+    per_program = "".join(
+        f"<h3>{label}: sebelum dan sesudah penetapan</h3>"
+        + table(["Desa", "Kecamatan", "Kabupaten/Kota", "Ditetapkan", "Bulan sebelum",
+                 "Rata-rata skor sebelum", "Bulan sesudah", "Rata-rata skor sesudah",
+                 "Perubahan", "Skor kini", "Juga program lain"], body, {4, 5, 6, 7, 8, 9})
+        for label, body in tables.items())
+    return ("<h2 id='binaan'>Desa Binaan Imigrasi dan Desa Migran Emas</h2>"
+            f"<h3>Calon terkuat Desa Binaan Imigrasi (belum ditetapkan), {top} teratas</h3>"
             "<p>Skor calon = rata-rata skor risiko 12 bulan terakhir; bukti = jumlah kejadian "
-            "sepanjang data.</p>" + candidates
-            + "<h3>Desa yang sudah ditetapkan: sebelum dan sesudah penetapan</h3>"
-            "<p>Rata-rata skor risiko bulanan sebelum bulan penetapan dan sejak bulan itu; "
-            "garis putus-putus = bulan penetapan.</p>" + picture
-            + table(["Desa", "Kecamatan", "Kabupaten/Kota", "Ditetapkan",
-                     "Rata-rata skor sebelum", "Rata-rata skor sesudah", "Skor kini"],
-                    lines, {4, 5, 6}))
+            "sepanjang data. Desa yang sudah menjadi Desa Migran Emas (BP3MI) tetap bisa "
+            "menjadi calon; kolom terakhir menyebut sejak kapan.</p>" + candidates
+            + "<h3>Desa yang sudah ditetapkan: tren sebelum dan sesudah penetapan</h3>"
+            "<p>Untuk tiap program: rata-rata skor risiko bulanan sebelum bulan penetapan dan "
+            "sejak bulan itu; garis putus-putus = bulan penetapan. Desa yang masuk kedua "
+            "program tampil di kedua tabel, masing-masing dengan tanggalnya sendiri. "
+            "Perbandingan, bukan bukti dampak: hal lain ikut berubah.</p>" + picture
+            + per_program)
 
 
 def recruiters(con: duckdb.DuckDBPyConnection, top: int = 20) -> str:
