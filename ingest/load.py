@@ -99,19 +99,26 @@ def _walk(landing: Path) -> list[tuple[Path, str]]:
     return sorted(found)
 
 
+# Characters a name must not hold to be shown as it is: controls (a newline or a terminal
+# escape would forge log lines), line separators, and the bidirectional overrides that
+# make a name show as another (``a<U+202E>vsc.exe`` reads ``aexe.csv``).
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def _recordable(rel: str) -> str | None:
     """None if ``rel`` can be recorded and shown as it is, else the name with its bytes
-    that are not UTF-8 text, and any control character, written as ``\\x`` escapes."""
+    that are not UTF-8 text, and any character of ``_UNSHOWABLE``, written as escapes
+    (``\\xff``, ``\\x0a``, ``\\u202e``)."""
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:
         pass
     else:
-        if not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in rel):
+        if not _UNSHOWABLE.search(rel):
             return None
     shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
-    return "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or 127 <= ord(c) < 160 else c
-                   for c in shown)
+    return _UNSHOWABLE.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 256 else f"\\u{ord(m[0]):04x}", shown)
 
 
 def _layout(rel: str) -> tuple[str, str, str | None, dt.date | None]:
@@ -200,7 +207,7 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
         if escaped is not None:
             record(rel, source, feed_name, day, 0, NOT_READ, "REJECTED",
                    f"{rel}: the name holds bytes that are not UTF-8 text or control characters "
-                   "(shown as \\x escapes); rename it and deliver it again")
+                   "(shown as \\x or \\u escapes); rename it and deliver it again")
             out.misplaced += 1
             continue
         if kind == "link":

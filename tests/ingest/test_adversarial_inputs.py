@@ -11,7 +11,7 @@ item                              test
 quotes, ``;``, ``..``, spaces,    here: test_hostile_names_load_or_are_rejected_naming_them
 non-ASCII in file/folder names
 bytes that are not UTF-8,         here: test_names_not_utf8_are_rejected_not_fatal
-control characters in names
+control or bidi characters
 symlinks out of the landing       discover: test_symbolic_links_are_never_followed (files, folders,
                                   broken, inside); here: test_a_link_out_of_the_landing_is_never_
                                   opened (the target is never opened)
@@ -129,13 +129,15 @@ def test_names_not_utf8_are_rejected_not_fatal(tmp_path, con):
     with open(os.fsencode(landing) + b"/imigrasi/paspor/2025-03-06\xff/a.csv", "wb") as fh:
         fh.write(b"x")
     write_csv(landing / PASPOR / "paspor\nBDL\x1b[2J.csv", HEADER, [paspor_row("P2")])
+    write_csv(landing / PASPOR / "paspor_BDL_\u202evsc.exe", HEADER, [paspor_row("P3")])
     _other_feed(landing)
     discover(con, landing, DAY, "b1")  # one odd name must not stop every feed
     m = _manifest(con)
     rejected = {k: v[3] for k, v in m.items() if v[0] == "REJECTED"}
     assert set(rejected) == {f"{PASPOR}/paspor_BDL_\\xe9\\xff.csv",
                              "imigrasi/paspor/2025-03-06\\xff/a.csv",
-                             f"{PASPOR}/paspor\\x0aBDL\\x1b[2J.csv"}
+                             f"{PASPOR}/paspor\\x0aBDL\\x1b[2J.csv",
+                             f"{PASPOR}/paspor_BDL_\\u202evsc.exe"}  # shows as ..._exe.csv
     for name, message in rejected.items():
         assert message.startswith(name) and "not UTF-8 text or control characters" in message
     assert m[f"{PASPOR}/good.csv"][0] == "PENDING"
