@@ -263,6 +263,7 @@ FILES: list[tuple[str, str, str, str, list[Row], list[Row]]] = [
             {
                 "id_penggagalan": "PG-001",
                 "waktu_ts": datetime(2025, 3, 4, 10),
+                "lokasi": "Pel. Bakauheni",
                 "perekrut": "Pak Darman",
                 "negara_tujuan": "Malaysia (Kuala Lumpur)",
             },
@@ -886,3 +887,21 @@ def test_every_mart_column_carries_its_dbt_description_in_both_published_files(
             "select comment from duckdb_columns() where table_name = 'mart_village_risk' "
             "and column_name = 'tppo_victims_suppressed'").fetchone()
     assert "1 to 4" in flag
+
+
+def test_routes_count_departures_per_checkpoint_and_interdictions_per_place(warehouse):
+    """mart_routes (issue 13): each departure at its exit checkpoint by class, the origin
+    kept UNKNOWN for a traveller known by passport only; the interdiction's typed lokasi
+    placed at Bakauheni with its two Pesawaran residents (not transit)."""
+    rows = {r[:4]: r[4:] for r in warehouse.execute(
+        "select month, origin_regency_code, checkpoint_code, destination_country, departures,"
+        " procedural_departures, suspected_nonprocedural_departures, non_labour_departures,"
+        " unresolved_departures, interdictions, interdicted_persons, is_transit"
+        " from marts.mart_routes").fetchall()}
+    jan, feb, mar = (date(2025, m, 1) for m in (1, 2, 3))
+    assert rows[(jan, "1809", "TKG", "TWN")] == (1, 1, 0, 0, 0, 0, 0, False)
+    assert rows[(jan, "1809", "BTM", "MYS")] == (1, 0, 1, 0, 0, 0, 0, False)
+    assert rows[(feb, "UNKNOWN", "CGK", "MYS")] == (2, 0, 1, 0, 1, 0, 0, False)
+    assert rows[(mar, "1809", "BKH", "MYS")] == (0, 0, 0, 0, 0, 1, 2, False)
+    total = _one(warehouse, "select sum(departures) from marts.mart_routes")[0]
+    assert total == _one(warehouse, "select count(*) from marts.fct_departures")[0]

@@ -3,7 +3,8 @@
     feed, field and value: countries no rule resolves (macro country_resolution: UNMAPPED
     or AMBIGUOUS), places the village resolution leaves unmatched or ambiguous
     (int_addresses_resolved), and codes outside the feed contracts (status, purpose,
-    modus, sex, direction...: meta.unmapped_codes). With the rows that carry it, the first
+    modus, sex, direction...: meta.unmapped_codes), and interdiction places (lokasi) that
+    name no place or several (int_interdictions_placed). With the rows that carry it, the first
     and last delivery dates, and what was done with it and how to map it.
 
     Placeholders (`-`, `TIDAK ADA`: seed placeholders) are missing values, not listed.
@@ -138,12 +139,34 @@ unmapped_codes as (
     group by all
 ),
 
+unmapped_interdiction_places as (
+    select
+        'polda' as source,
+        'penggagalan' as feed,
+        'lokasi' as field,
+        'PLACE' as value_kind,
+        location_text as raw_value,
+        count(*) as n_rows,
+        min(_delivery_date) as first_delivery_date,
+        max(_delivery_date) as last_delivery_date,
+        case place_method
+            when 'AMBIGUOUS' then 'left without a place: the text names several places'
+            else 'left without a place: no known spelling of a port, airport or terminal'
+        end || ' (marts.mart_routes: checkpoint UNKNOWN). To map it, add a row to '
+            || 'seeds/reference/interdiction_places.csv (alias, checkpoint_code)' as action
+    from {{ ref('int_interdictions_placed') }}
+    where place_method in ('AMBIGUOUS', 'UNMAPPED')
+    group by all
+),
+
 unioned as (
     select * from unmapped_countries
     union all
     select * from unmapped_places
     union all
     select * from unmapped_codes
+    union all
+    select * from unmapped_interdiction_places
 ),
 
 masked as (
