@@ -25,6 +25,7 @@ from ingest.feeds import FEEDS_BY_NAME
 from synth.geo import OUTSIDE_LAMPUNG, REGENCY_ABBREVIATIONS
 from synth.model import OFFICES, SECONDS_PER_DAY, World, p3mi_status
 from synth.quirks import Typist, format_date, typo
+from synth.routes import lokasi_text
 
 # The columns of each feed as FEEDS.md gives them, from the one declaration the
 # pipeline reads (ingest/feeds.py): a nested person array is the record's last field.
@@ -632,7 +633,7 @@ class Deliverer:
             obj = {
                 "id_penggagalan": it["id"][i],
                 "waktu": stamp.isoformat() + "+07:00",
-                "lokasi": it["lokasi"][i],
+                "lokasi": lokasi_text(rnd, it["lokasi"][i]),
                 "negara_tujuan": self.typist.country(it["dest"][i]),
                 "perekrut": perekrut,
                 "orang": [self._person_obj(pid, dstyle, None) for pid in it["persons"][i]],

@@ -492,6 +492,9 @@ def simulate(params: Params, gaz: Gazetteer, seed: int) -> World:
     complaints(w, w.rng(10))
     police_cases(w, w.rng(11), weights)
     timpora_operations(w, w.rng(12), weights["nonprocedural"])
+    from synth.routes import transit_interdictions  # builds on this module's World
+
+    transit_interdictions(w)
     return w
 
 
