@@ -41,15 +41,17 @@ demo: setup
 run: setup
 	$(TPPO) run
 
-# The tests also drive Debian's chromium (the report as a browser shows it) and
-# PostgreSQL (the scheduler's metadata database). Installed once, when missing and
-# when we may (root); a no-op in a second or less afterwards.
+# The tests also drive Debian's chromium (the report as a browser shows it),
+# PostgreSQL (the scheduler's metadata database) and redis-server (the Celery
+# broker; the test starts its own, never the system service). Installed once, when
+# missing and when we may (root); a no-op in a second or less afterwards.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
+	    || ! command -v redis-server >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      chromium postgresql fonts-dejavu-core >/dev/null; \
-	  else echo "make test needs: apt-get install chromium postgresql (as root)"; exit 1; fi; \
+	      chromium postgresql redis-server fonts-dejavu-core >/dev/null; \
+	  else echo "make test needs: apt-get install chromium postgresql redis-server (as root)"; exit 1; fi; \
 	fi
 
 test: setup system-deps
