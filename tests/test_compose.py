@@ -43,3 +43,16 @@ def test_superset_mounts_the_folder_so_a_renamed_publication_is_seen():
     spec = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     mounts = spec["services"]["superset"]["volumes"]
     assert all(not m.split(":")[0].endswith(".duckdb") for m in mounts)
+
+
+def test_celery_profile_is_what_tests_scheduler_test_celery_runs():
+    spec = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    services = spec["services"]
+    worker = services["airflow-worker"]
+    assert worker["profiles"] == ["celery"] and services["redis"]["profiles"] == ["celery"]
+    assert worker["command"].split()[:2] == ["celery", "worker"]
+    assert worker["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
+    env = worker["environment"]
+    assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://")
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].endswith("/execution/")
