@@ -23,6 +23,7 @@ import fastexcel
 import polars as pl
 
 from ingest.feeds import Feed
+from tppo.errors import FileRejected
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,6 @@ class ReadResult:
     @property
     def rows_read(self) -> int:
         return self.rows.height + len(self.rejects)
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be loaded; the message says why and what to do."""
 
 
 ROW_META = {"_row_number": pl.Int32, "_line_number": pl.Int32}

@@ -24,13 +24,10 @@ from ingest.load import discover as discover_files
 from ingest.load import load_feed
 from ingest.schema import ensure_warehouse
 from tppo.config import DBT_PROJECT_DIR, WIB, Paths, paths, retention_years
+from tppo.errors import DataProblem
 from tppo.pseudonym import load_key
 
 log = logging.getLogger(__name__)
-
-
-class DataProblem(Exception):
-    """The run must stop because of what was delivered; the message says what to do."""
 
 
 def wib_date(logical: dt.datetime | dt.date | str) -> dt.date:

@@ -37,16 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tppo.config import is_production, secret_from_environment
+from tppo.errors import KeyProblem, MissingKeyError
 
 MIN_PRODUCTION_KEY_CHARS = 32
-
-
-class KeyProblem(RuntimeError):
-    """A secret is missing or unsafe; the message says what to do."""
-
-
-class MissingKeyError(KeyProblem):
-    """Raised when a production run has no pseudonym key."""
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,9 @@ from pathlib import Path
 import duckdb
 
 from tppo.config import Paths, secret_from_environment
+from tppo.errors import RebuildRefused
 
 REGISTER = ("meta.erasures", "meta.erasure_requests")
-
-
-class RebuildRefused(RuntimeError):
-    """The rebuild would lose something the landing cannot give back."""
 
 
 def _salvage(path: Path) -> dict[str, list[tuple]] | None:

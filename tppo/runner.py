@@ -19,12 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tppo.config import DAG_ID, DAGS_DIR, RUN_MODE_VAR, WRITER_POOL, Paths, paths
+from tppo.errors import ExitCode, RunLocked
 
 log = logging.getLogger(__name__)
-
-
-class RunLocked(RuntimeError):
-    """Another run holds this TPPO_HOME."""
 
 
 def airflow_env(p: Paths) -> dict[str, str]:
@@ -404,11 +401,11 @@ def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool,
         print("published files: " + ("replaced by this run: " + ", ".join(replaced)
                                      if replaced else "unchanged")
               + f". Airflow's log: {log_file or 'above'}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     if "errors" in outcome:
         for file, err in outcome["errors"].items():
             print(f"DAG import error in {file}:\n{err}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     states, run_state = outcome["states"], outcome["state"]
     failed = {t: s for t, s in states.items() if not s.endswith("success")}
     print(f"DAG {DAG_ID} run {outcome['run_id']}: {run_state}")
@@ -421,5 +418,5 @@ def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool,
               + f" Airflow's log: {log_file or 'above'}", file=sys.stderr)
         for note in sorted(failures_dir(p, batch_id).glob("*.txt")):
             print(f"\n[{note.stem}] {note.read_text(encoding='utf-8').strip()}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return ExitCode.OK

@@ -27,14 +27,11 @@ from pathlib import Path
 import duckdb
 
 from tppo.config import run_marker
+from tppo.errors import WarehouseDamaged
 
 MAGIC = b"DUCK"
 HEADER_BYTES = 4096  # the main header, then two database headers, each one 4 KiB block
 CHECKED_VAR = "TPPO_WAREHOUSE_CHECKED"  # the file state a run's start already checked
-
-
-class WarehouseDamaged(RuntimeError):
-    """The restricted warehouse cannot be trusted; the message says what to do."""
 
 
 def _state(path: Path) -> str:

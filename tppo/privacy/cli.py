@@ -9,6 +9,7 @@ import os
 import sys
 
 from tppo.config import Paths, paths, secret_from_environment, today_wib
+from tppo.errors import ExitCode
 
 NEW_KEY_ENV = "TPPO_PSEUDONYM_KEY_NEW"
 
@@ -46,7 +47,7 @@ def _cmd_erase(args: argparse.Namespace) -> int:
         marker = load_secret(ERASURE, p.secrets, create=True)
     except (ValueError, KeyProblem) as exc:
         print(f"refused: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.REFUSED
     try:
         with run_lock(p):
             with connect(p) as con:
@@ -54,7 +55,7 @@ def _cmd_erase(args: argparse.Namespace) -> int:
                     receipt = erase_subject(con, nik, pseudo, marker, args.reference)
                 except RuntimeError as exc:  # the warehouse's keys are not this key's
                     print(f"refused: {exc}", file=sys.stderr)
-                    return 2
+                    return ExitCode.REFUSED
             request_compaction(p.warehouse, f"erasure {receipt.request_id}")
             print(f"erasure {receipt.request_id}: {receipt.total} row(s) removed or blanked, "
                   f"{receipt.passports} passport number(s) linked to the NIK")
@@ -63,12 +64,12 @@ def _cmd_erase(args: argparse.Namespace) -> int:
             if args.no_rebuild:
                 print("not rebuilt (--no-rebuild): derived tables and published files still "
                       "hold the subject until the next run")
-                return 0
+                return ExitCode.OK
             _rebuild(p, f"erasure_{receipt.request_id}")
     except RunLocked as exc:
         print(f"refused: {exc}", file=sys.stderr)
-        return 3
-    return 0
+        return ExitCode.LOCKED
+    return ExitCode.OK
 
 
 def _cmd_rotate(args: argparse.Namespace) -> int:
@@ -85,7 +86,7 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
         old = load_key(p.secrets)
     except KeyProblem as exc:
         print(f"refused: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.REFUSED
     from_file = old.source.startswith("key file")
     if secret_from_environment(NEW_KEY_ENV):
         new = Pseudonymiser(secret_from_environment(NEW_KEY_ENV).encode(), f"${NEW_KEY_ENV}")
@@ -96,10 +97,10 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
     else:
         print(f"refused: the current key comes from {old.source}; put the new key in "
               f"{NEW_KEY_ENV} for the rotation, then in place of the old one", file=sys.stderr)
-        return 2
+        return ExitCode.REFUSED
     if new.version == old.version:
         print("refused: the new key is the current key", file=sys.stderr)
-        return 2
+        return ExitCode.REFUSED
     try:
         with run_lock(p):
             with connect(p) as con:
@@ -108,7 +109,7 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
                 except RuntimeError as exc:
                     staged.unlink(missing_ok=True)
                     print(f"refused: {exc}", file=sys.stderr)
-                    return 2
+                    return ExitCode.REFUSED
             if from_file:
                 if staged.exists():
                     os.replace(staged, key_file)
@@ -126,8 +127,8 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
                 _rebuild(p, "key_rotation")
     except RunLocked as exc:
         print(f"refused: {exc}", file=sys.stderr)
-        return 3
-    return 0
+        return ExitCode.LOCKED
+    return ExitCode.OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -142,9 +143,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         n = export_table(p, args.table, out, args.regency, month)
     except ValueError as exc:
         print(f"refused: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.REFUSED
     print(f"{n} row(s) -> {out}")
-    return 0
+    return ExitCode.OK
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
