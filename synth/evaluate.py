@@ -48,6 +48,7 @@ from pathlib import Path
 
 import duckdb
 
+from synth import evaluate_overstays
 from tppo.config import Paths, paths
 from tppo.publish import COUNT_MEASURES, sql_literal
 
@@ -64,6 +65,7 @@ TARGETS: dict[str, float] = {
     "linking_f1": 0.95,
     "spearman": 0.85,
     "top20_overlap": 15,
+    **evaluate_overstays.TARGETS,
 }
 
 TOP_N = 20
@@ -100,6 +102,7 @@ class Evaluation:
     ratio_true: float | None = None
     spearman: float | None = None
     top20_overlap: int | None = None
+    overstays: dict[str, float | int | None] = field(default_factory=dict)
 
     def checks(self) -> dict[str, tuple[float | None, float, bool]]:
         """Each target: (value, threshold, met)."""
@@ -110,6 +113,7 @@ class Evaluation:
             "linking_f1": self.linking_f1,
             "spearman": self.spearman,
             "top20_overlap": self.top20_overlap,
+            **{name: self.overstays.get(name) for name in evaluate_overstays.TARGETS},
         }
         for m in ("procedural_placements", "passport_applications", "passport_postponements",
                   "tppo_victims"):
@@ -411,6 +415,7 @@ def evaluate(truth: Path, p: Paths | None = None) -> Evaluation:
         _measure_errors(con, truth, ev)
         _departures(con, ev)
         _ranking(con, ev)
+        ev.overstays = evaluate_overstays.measure(con, truth)
         if _has_column(con, "analytics", "mart_regency_month",
                        "estimated_nonprocedural_departures"):
             _regencies(con, ev)
@@ -470,6 +475,8 @@ def format_report(ev: Evaluation) -> str:
         "",
         f"Village ranking: Spearman {_fmt(ev.spearman)} (mean risk score vs true non-procedural "
         f"departures + victims), top-{TOP_N} overlap {_fmt(ev.top20_overlap)}",
+        "",
+        *evaluate_overstays.report_lines(ev.overstays),
         "",
         "Targets:",
     ]

@@ -226,6 +226,7 @@ class World:
         self.recruiters = Table()
         self.p3mi = Table()
         self.p3mi_history: list[tuple[int, int, str]] = []  # (p3mi index, day, status)
+        self.foreign_exits: dict[int, int] = {}  # person -> trip leaving Lampung for good
         self._nik_serial: dict[str, int] = {}
         self._passports: set[str] = set()
         self._app_seq: dict[tuple[int, int], int] = {}
@@ -1057,13 +1058,69 @@ def foreign_nationals(w: World, rng: np.random.Generator, weights: np.ndarray) -
         office=office.tolist(),
     )
     extend_permits(w, rng)
+    leave_by = permit_departures(w, rng, persons, nat)
     trips = rng.poisson(1.2 * (p.days + p.lead_in_days) / 365.25, n)
     rep = np.repeat(np.arange(n), trips)
     days = rng.integers(-p.lead_in_days, p.days, len(rep))
     dep_s = seconds(rng, days, (6, 23))
     ret_s = dep_s + rng.integers(7, 25, len(rep)) * SECONDS_PER_DAY
     tpi = np.where(rng.random(len(rep)) < 0.85, "CGK", "TKG")
-    w.add_trips(persons[rep], dep_s, ret_s, nat[rep], tpi, tpi, NON_LABOUR)
+    home = ret_s < (leave_by[rep] - 1) * SECONDS_PER_DAY  # trips end before the stay does
+    w.add_trips(persons[rep][home], dep_s[home], ret_s[home], nat[rep][home], tpi[home],
+                tpi[home], NON_LABOUR)
+
+
+OVERSTAY_RATE = {"BERAKHIR": 0.05, "DICABUT": 0.25}
+"""Share of foreign nationals who stay on once their last permit has ended: most leave in
+the last weeks of an expiring permit, those whose permit was revoked within two weeks."""
+
+
+def permit_end(w: World, i: int) -> tuple[int, str]:
+    """A permit's last valid day and how it ended: BERAKHIR (expired) or DICABUT (revoked,
+    not valid from the revocation day on)."""
+    end, revoked = w.permits["end"][i], w.permits["revoked"][i]
+    return (revoked - 1, "DICABUT") if revoked <= end else (end, "BERAKHIR")
+
+
+def latest_permits(w: World) -> dict[int, int]:
+    """Person -> index of their latest permit (the last of a chain of extensions)."""
+    latest: dict[int, int] = {}
+    for i, pid in enumerate(w.permits["person"]):
+        if pid not in latest or w.permits["start"][i] > w.permits["start"][latest[pid]]:
+            latest[pid] = i
+    return latest
+
+
+def permit_departures(
+    w: World, rng: np.random.Generator, persons: np.ndarray, nat: np.ndarray
+) -> np.ndarray:
+    """Each foreign national whose last permit ends before the horizon leaves for good
+    (one departure, no return) or overstays (OVERSTAY_RATE): no departure at all. Returns
+    per person the day their stay in Lampung ends (leaving, or the last valid day for an
+    overstayer; far ahead while a permit still runs): other trips come back before it."""
+    latest = latest_permits(w)
+    leave_by = np.full(len(persons), 10**7, dtype=np.int64)
+    exits, exit_days = [], []
+    for k, pid in enumerate(persons.tolist()):
+        valid, reason = permit_end(w, latest[pid])
+        if valid >= w.p.days + 60:
+            continue
+        if rng.random() < OVERSTAY_RATE[reason]:
+            leave_by[k] = valid
+            continue
+        day = valid + 1 + int(rng.integers(0, 15)) if reason == "DICABUT" else (
+            valid - int(rng.integers(0, 21)))
+        leave_by[k] = day
+        exits.append(k)
+        exit_days.append(day)
+    if exits:
+        idx = np.array(exits)
+        dep_s = seconds(rng, np.array(exit_days), (6, 23))
+        tpi = np.where(rng.random(len(idx)) < 0.85, "CGK", "TKG")
+        first = len(w.trips)
+        w.add_trips(persons[idx], dep_s, np.full(len(idx), -1), nat[idx], tpi, tpi, NON_LABOUR)
+        w.foreign_exits.update({int(persons[k]): first + j for j, k in enumerate(exits)})
+    return leave_by
 
 
 def extend_permits(w: World, rng: np.random.Generator) -> None:

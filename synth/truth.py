@@ -19,6 +19,7 @@ import polars as pl
 
 from synth.deliver import Delivered
 from synth.model import SECONDS_PER_DAY, World
+from synth.overstays import overstay_truth
 from synth.quirks import LABOUR_DESTINATIONS
 from synth.routes import interdiction_truth, route_truth
 
@@ -230,6 +231,7 @@ def write_truth(w: World, dl: Delivered, folder: Path) -> None:
         folder / "record_links.csv"
     )
     village_month(w, dl).write_csv(folder / "village_month.csv")
+    overstay_truth(w, dl).write_csv(folder / "overstays.csv")
     route_truth(w, dl).write_csv(folder / "routes.csv")
     interdiction_truth(w, dl).write_csv(folder / "interdiction_places.csv")
     files = pl.DataFrame(dl.files).sort("path")
