@@ -39,7 +39,7 @@ COUNT_MEASURES: tuple[str, ...] = tuple(
 DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",
                    "mart_recruiter_watchlist", "mart_feed_quality", "mart_unmapped_values",
                    "mart_village_foreigners_month", "mart_operation_targets",
-                   "mart_p3mi_licence_history")
+                   "mart_p3mi_licence_history", "mart_routes")
 
 
 def analytics_marts() -> tuple[str, ...]:

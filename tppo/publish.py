@@ -30,6 +30,7 @@ from tppo.config import (  # noqa: F401  (DASHBOARD_MARTS, published_marts: read
     published_marts,
     share,
 )
+from tppo.privacy import routes as route_copy
 from tppo.privacy import suppression as sup
 
 
@@ -57,6 +58,11 @@ MART_CONTRACT: dict[str, tuple[str, ...]] = {
     "mart_feed_quality": (
         "source", "feed", "file_name", "delivery_date", "sha256", "status", "rows_read",
         "rows_loaded", "rows_quarantined", "validation_result", "loaded_at",
+    ),
+    "mart_routes": (
+        "month", "origin_regency_code", "is_transit", "checkpoint_code", "destination_country",
+        "departures", "procedural_departures", "suspected_nonprocedural_departures",
+        "non_labour_departures", "unresolved_departures", "interdictions", "interdicted_persons",
     ),
 }
 
@@ -114,6 +120,14 @@ def check_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     if bad_score:
         problems.append(f"mart_village_risk has {bad_score} row(s) with a score outside 0-100 "
                         "or an unknown tier")
+    routed, departed = con.execute(
+        "SELECT (SELECT coalesce(sum(departures), 0) FROM marts.mart_routes), (SELECT count(*) "
+        "FROM marts.fct_departures WHERE departure_month BETWEEN (SELECT min(month) FROM "
+        "marts.mart_village_risk) AND (SELECT max(month) FROM marts.mart_village_risk))"
+    ).fetchall()[0]
+    if routed != departed:
+        problems.append(f"mart_routes counts {routed} departures, fct_departures {departed} in "
+                        "the same months")
     unbalanced = con.execute(
         "SELECT count(*) FROM marts.mart_feed_quality WHERE status = 'LOADED' "
         "AND rows_read <> rows_loaded + rows_quarantined").fetchall()[0][0]
@@ -299,11 +313,22 @@ def _dashboard_tables(con: duckdb.DuckDBPyConnection, dbt_target: Path) -> None:
         con.execute(f"CREATE TABLE out.marts.{table} AS SELECT {cols} FROM ({sql}) "
                     f"ORDER BY {_order_by(con, table)}")
     present = set(_tables(con, "wh"))
+    if route_copy.ROUTES in present:
+        _routes_table(con)
     for table in DASHBOARD_MARTS:
-        if table not in DASHBOARD_SPECS and table in present:
+        if table not in DASHBOARD_SPECS and table != route_copy.ROUTES and table in present:
             con.execute(f"CREATE TABLE out.marts.{table} AS SELECT * FROM wh.marts.{table} "
                         f"WHERE {DASHBOARD_ROWS.get(table, 'true')} "
                         f"ORDER BY {_order_by(con, table)}")
+
+
+def _routes_table(con: duckdb.DuckDBPyConnection) -> None:
+    """``mart_routes`` protected (:mod:`tppo.privacy.routes`)."""
+    table, keys = route_copy.ROUTES, ", ".join(route_copy.ROUTE_KEYS)
+    con.register("route_frame", route_copy.routes_frame(
+        con.sql(f"SELECT * FROM wh.marts.{table} ORDER BY {keys}").pl()))
+    con.execute(f"CREATE TABLE out.marts.{table} AS SELECT * FROM route_frame ORDER BY {keys}")
+    con.unregister("route_frame")
 
 
 def new_unmapped_values(con: duckdb.DuckDBPyConnection,

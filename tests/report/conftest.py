@@ -191,6 +191,20 @@ def build_dashboard(path: Path) -> None:
              last, a != "P3MI-2")
             for a, name, number, branch, periods in LICENCES
             for n, (status, start, end, last) in enumerate(periods, 1)])
+        route_counts = ("procedural_departures", "suspected_nonprocedural_departures",
+                        "interdictions", "interdicted_persons")
+        _create(con, "mart_routes", {
+            "month": "DATE", "origin_regency_code": "VARCHAR", "origin_regency_name": "VARCHAR",
+            "is_transit": "BOOLEAN", "checkpoint_code": "VARCHAR", "checkpoint_name": "VARCHAR",
+            "is_immigration_checkpoint": "BOOLEAN", "destination_country": "VARCHAR",
+            **{m: "INTEGER" for m in route_counts}}, [
+            (LATEST, "1809", "KABUPATEN PESAWARAN", False, "BTM", "PELABUHAN BATAM CENTRE", True,
+             "MYS", 0, 12, 0, 0),
+            (LATEST, "1810", "KABUPATEN PRINGSEWU", False, "CGK", "BANDARA SOEKARNO-HATTA", True,
+             "SAU", 20, 3, 0, 0),
+            (LATEST, "OUTSIDE_LAMPUNG", "LUAR PROVINSI LAMPUNG", True, "BKH",
+             "PELABUHAN BAKAUHENI", False, "SAU", 0, 0, 1, 24),
+        ], route_counts)
         _create(con, "mart_feed_quality", {
             "source": "VARCHAR", "feed": "VARCHAR", "file_name": "VARCHAR",
             "delivery_date": "DATE", "sha256": "VARCHAR", "status": "VARCHAR",

@@ -6,15 +6,16 @@ It needs no network: styles are inline, the charts are inline SVG drawn with
 matplotlib, and there are no scripts or external assets. The same published
 data give the same bytes.
 
-Sections, in the order a head of office reads them: the month in four
-numbers; the 20 riskiest villages and what their score is made of; a treemap
-of risk across regencies and districts (no map tiles needed); monthly
-procedural vs suspected non-procedural departures per regency with the
-estimated ratio; the early-warning list (rule in ``early_warning``); Desa
-Binaan candidates and the villages designated Desa Binaan Imigrasi or Desa Migran
-Emas before and after designation; the licensed recruiters' watchlist; how a village
-head gets a recruiter checked, with the licences frozen or revoked lately
-(``recruiters_check``); feed quality.
+Sections, in the order a head of office reads them: the month in four numbers;
+the 20 riskiest villages and what their score is made of; a treemap of risk
+across regencies and districts (no map tiles needed); monthly procedural vs
+suspected non-procedural departures per regency with the estimated ratio; the
+main routes of suspected non-procedural departures and the interdictions by
+place, transit apart (``routes``); the early-warning list (rule in
+``early_warning``); Desa Binaan candidates and the villages designated Desa
+Binaan Imigrasi or Desa Migran Emas before and after designation; the licensed
+recruiters' watchlist; how a village head gets a recruiter checked, with the
+licences frozen or revoked lately (``recruiters_check``); feed quality.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tppo import scoring
 from tppo.config import Paths, share
 from tppo.report import early_warning, recruiters_check, sections
 from tppo.report.format import day, month_name
+from tppo.report.routes import section as routes_section
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;margin:0;
@@ -61,6 +63,7 @@ padding-top:.6rem}
 """
 TITLE = "Laporan Pagi TPPO &amp; PMI Nonprosedural — Provinsi Lampung"
 NAV = (("desa", "Desa berisiko"), ("peta", "Sebaran"), ("tren", "Tren keberangkatan"),
+       ("rute", "Rute"),
        ("peringatan", "Peringatan dini"), ("binaan", "Desa Binaan"),
        ("perekrut", "Perekrut"), (recruiters_check.ANCHOR, "Cek perekrut"),
        ("kualitas", "Kualitas data"), ("cara-skor", "Cara skor"))
@@ -92,6 +95,7 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
             sections.riskiest(con, per, top),
             sections.risk_map(con, per),
             sections.regency_trends(con, per),
+            routes_section(con, per.latest),
             sections.alerts_section(found),
             sections.desa_binaan(con, per),
             sections.recruiters(con),

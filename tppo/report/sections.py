@@ -355,7 +355,7 @@ def feed_quality(con: duckdb.DuckDBPyConnection, failures: int = 10) -> str:
 
 
 VALUE_KINDS = {"COUNTRY": "Negara", "REGENCY": "Kabupaten/kota", "DISTRICT": "Kecamatan",
-               "VILLAGE": "Desa/kelurahan", "CODE": "Kode"}
+               "VILLAGE": "Desa/kelurahan", "CODE": "Kode", "PLACE": "Tempat"}
 
 
 def unmapped_values(con: duckdb.DuckDBPyConnection, top: int = 10) -> str:
