@@ -313,10 +313,12 @@ def _dashboard_tables(con: duckdb.DuckDBPyConnection, dbt_target: Path) -> None:
         con.execute(f"CREATE TABLE out.marts.{table} AS SELECT {cols} FROM ({sql}) "
                     f"ORDER BY {_order_by(con, table)}")
     present = set(_tables(con, "wh"))
+    _foreigner_tables(con, dbt_target, present)
     if route_copy.ROUTES in present:
         _routes_table(con)
     for table in DASHBOARD_MARTS:
-        if table not in DASHBOARD_SPECS and table != route_copy.ROUTES and table in present:
+        if (table not in DASHBOARD_SPECS and table not in FOREIGNER_MARTS
+                and table != route_copy.ROUTES and table in present):
             con.execute(f"CREATE TABLE out.marts.{table} AS SELECT * FROM wh.marts.{table} "
                         f"WHERE {DASHBOARD_ROWS.get(table, 'true')} "
                         f"ORDER BY {_order_by(con, table)}")
@@ -329,6 +331,36 @@ def _routes_table(con: duckdb.DuckDBPyConnection) -> None:
         con.sql(f"SELECT * FROM wh.marts.{table} ORDER BY {keys}").pl()))
     con.execute(f"CREATE TABLE out.marts.{table} AS SELECT * FROM route_frame ORDER BY {keys}")
     con.unregister("route_frame")
+
+
+FOREIGNER_MARTS = (sup.FOREIGNERS, sup.TARGETS)
+TARGET_EVIDENCE = ("suspected_departures_6m", "overstays_open", "active_foreign_permits",
+                   "recruiter_activity_6m", "nonprocedural_complaints_6m",
+                   "interdicted_persons_6m")
+
+
+def _foreigner_tables(con: duckdb.DuckDBPyConnection, dbt_target: Path, present: set[str]) -> None:
+    """The copy's foreigners per village-month (counts protected, following the village
+    copy) and the operation targets recomputed from the copy's own figures
+    (:mod:`tppo.privacy.suppression`); left out until dbt has built them."""
+    if sup.FOREIGNERS not in present:
+        return
+    frame = con.sql(f"SELECT * FROM wh.marts.{sup.FOREIGNERS} "
+                    f"ORDER BY {_order_by(con, sup.FOREIGNERS)}").pl()
+    flags = [c for c in _columns(con, "mart_village_risk", "out") if c.endswith("_suppressed")]
+    village_copy = con.sql(f"SELECT village_code, month, {', '.join(flags) or 'NULL AS none'} "
+                           "FROM out.marts.mart_village_risk").pl()
+    con.register("foreigner_frame", sup.foreigner_months_frame(frame, village_copy))
+    con.execute(f"CREATE TABLE out.marts.{sup.FOREIGNERS} AS SELECT * FROM foreigner_frame "
+                f"ORDER BY {_order_by(con, sup.FOREIGNERS)}")
+    con.unregister("foreigner_frame")
+    compiled = sup.targets_model_sql(dbt_target)
+    if sup.TARGETS not in present or compiled is None:
+        return
+    copied = {t: _columns(con, t, "out") for t in ("mart_village_risk", sup.FOREIGNERS)}
+    sql = sup.operation_targets_sql(compiled, copied, TARGET_EVIDENCE)
+    con.execute(f"CREATE TABLE out.marts.{sup.TARGETS} AS {sql} "
+                "ORDER BY office_code, target_rank")
 
 
 def new_unmapped_values(con: duckdb.DuckDBPyConnection,
@@ -420,6 +452,10 @@ SHARED_SCORES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mart_desa_binaan_candidates": (("village_code",), (
         "candidate_rank", "candidate_score", "latest_risk_score", "latest_risk_rank",
         "latest_risk_tier")),
+    "mart_operation_targets": (("village_code",), (
+        "target_rank", "target_score", "evidence_score", "points_suspected_departures_6m",
+        "points_overstays_open", "points_active_foreign_permits",
+        "points_recruiter_activity_6m")),
 }
 
 

@@ -905,3 +905,120 @@ def test_routes_count_departures_per_checkpoint_and_interdictions_per_place(ware
     assert rows[(mar, "1809", "BKH", "MYS")] == (0, 0, 0, 0, 0, 1, 2, False)
     total = _one(warehouse, "select sum(departures) from marts.mart_routes")[0]
     assert total == _one(warehouse, "select count(*) from marts.fct_departures")[0]
+
+
+# Foreign permit holders of Bakung (Teluk Betung Barat, Bandar Lampung), as of the latest
+# delivery date 2025-03-16: one extended, one left after the end, one stayed on after the
+# end (an arrival is their last crossing), one revoked on 2025-03-05 and still here.
+BAKUNG = "1871010005"
+BAKUNG_TEXT = {"desa": "Bakung", "kecamatan": "Teluk Betung Barat",
+               "kabupaten": "Kota Bandar Lampung"}
+
+
+def _permit(no: str, passport: str, start: date, end: date, status: str = "AKTIF") -> Row:
+    return {"no_izin": no, "jenis_izin": "ITAS", "no_paspor_key": passport,
+            "kewarganegaraan": "CHN", **BAKUNG_TEXT, "berlaku_dari_date": start,
+            "berlaku_sampai_date": end, "status": status}
+
+
+FILES.extend([
+    ("imigrasi", "wna", "2025-01-20", "wna_BDL_20250120.csv", [
+        _permit("WNA-020", "PX_EXTENDED", date(2024, 2, 1), date(2025, 1, 31)),
+        _permit("WNA-021", "PX_EXTENDED", date(2025, 2, 1), date(2026, 1, 31)),
+        _permit("WNA-022", "PX_LEFT", date(2024, 2, 1), date(2025, 1, 31)),
+        _permit("WNA-023", "PX_STAYED", date(2024, 2, 1), date(2025, 1, 31)),
+        _permit("WNA-024", "PX_REVOKED", date(2025, 1, 1), date(2025, 12, 31)),
+    ], []),
+    ("imigrasi", "wna", "2025-03-05", "wna_BDL_20250305.csv", [
+        _permit("WNA-024", "PX_REVOKED", date(2025, 1, 1), date(2025, 12, 31), "DICABUT"),
+    ], []),
+    ("imigrasi", "perlintasan", "2025-02-03", "perlintasan_CGK_20250203.csv", [
+        _crossing("CGK", "900001", datetime(2024, 12, 20, 9), "KEDATANGAN", "PX_STAYED", "CHN",
+                  "CHN"),
+        _crossing("CGK", "900002", datetime(2025, 2, 3, 21), "KEBERANGKATAN", "PX_LEFT", "CHN",
+                  "CHN"),
+    ], []),
+    ("imigrasi", "timpora", "2025-03-14", "timpora_BDL_20250314.csv", [
+        {"no_operasi": "OP-009", "tgl_operasi_date": date(2025, 3, 13),
+         "jenis_temuan": "WNA_OVERSTAY", "jumlah_orang_int": 1, **BAKUNG_TEXT},
+    ], []),
+])
+
+
+def test_permit_overstays_are_ended_permits_without_extension_or_exit(warehouse):
+    """mart_permit_overstays (issue 13): an expired permit with an extension is not an
+    overstay, nor one whose holder left after the end; an expired one whose holder's last
+    crossing is an arrival is, and so is a revoked (DICABUT) one; pseudonyms only."""
+    rows = {r[0]: r[1:] for r in warehouse.execute(
+        "select person_key, end_reason, ended_on, days_overdue, as_of_date, village_code,"
+        " office_code, has_crossings, timpora_foreigner_findings_since"
+        " from marts.mart_permit_overstays where village_code = ?", [BAKUNG]).fetchall()}
+    as_of = date(2025, 3, 16)
+    assert rows == {
+        "PX_STAYED": ("BERAKHIR", date(2025, 1, 31), 44, as_of, BAKUNG, "BDL", True, 1),
+        "PX_REVOKED": ("DICABUT", date(2025, 3, 5), 11, as_of, BAKUNG, "BDL", False, 1),
+    }
+    cols = {r[0] for r in warehouse.execute(
+        "select column_name from duckdb_columns() where table_name = 'mart_permit_overstays'"
+    ).fetchall()}
+    assert not cols & {"permit_id", "no_izin", "passport_key", "nama", "no_paspor"}
+
+
+def test_village_foreigner_months_and_operation_targets(warehouse):
+    """mart_village_foreigners_month counts the holders overstaying at each month's
+    checkpoint and the Timpora foreigner findings; mart_operation_targets ranks every
+    village once per office, with the months since the last operation NULL for never."""
+    months = dict(warehouse.execute(
+        "select month, (active_foreign_permits, overstays_open, timpora_foreigner_findings,"
+        " timpora_operations) from marts.mart_village_foreigners_month"
+        " where village_code = ? order by month", [BAKUNG]).fetchall())
+    jan, feb, mar = (date(2025, m, 1) for m in (1, 2, 3))
+    assert months[jan] == (4, 0, 0, 0)  # all four permits run on 31 January
+    assert months[feb] == (2, 1, 0, 0)  # the extension and WNA-024; PX_STAYED overstays
+    assert months[mar] == (1, 2, 1, 1)  # WNA-024 revoked on 5 March
+    targets = warehouse.execute(
+        "select office_code, count(*), count(distinct village_code), max(target_rank),"
+        " count(*) filter (where months_since_last_operation is null)"
+        " from marts.mart_operation_targets group by office_code order by 1").fetchall()
+    assert sum(r[1] for r in targets) == N_VILLAGES
+    assert all(r[1] == r[2] == r[3] for r in targets)
+    assert [r[0] for r in targets] == ["BDL", "KTB"]
+    bakung = warehouse.execute(
+        "select overstays_open, active_foreign_permits, months_since_last_operation,"
+        " recency_factor, target_reason from marts.mart_operation_targets"
+        " where village_code = ?", [BAKUNG]).fetchone()
+    assert bakung[:4] == (2, 1, 0, 0.4)
+    assert "2 WNA melewati izin tinggal" in bakung[4]
+
+
+def test_licence_history_has_one_row_per_status_period(warehouse):
+    """The register's weekly snapshots become periods of unchanged status (issue 13, point
+    4): PT CONTOH JAYA active from its tgl_status until it was frozen on 28 February."""
+    rows = warehouse.execute(
+        "select agency_id, period_number, agency_name, licence_status, valid_from, valid_to,"
+        " is_current from marts.mart_p3mi_licence_history order by agency_id, period_number"
+    ).fetchall()
+    assert rows == [
+        ("P3MI-01", 1, "PT CONTOH JAYA", "AKTIF", date(2020, 5, 1), date(2025, 2, 28), False),
+        ("P3MI-01", 2, "PT CONTOH JAYA", "DIBEKUKAN", date(2025, 2, 28), None, True),
+    ]
+
+
+def test_each_designation_of_the_seed_has_its_before_and_after(warehouse):
+    """Desa Binaan Imigrasi and Desa Migran Emas both come from the seed (issue 13, point
+    5): every designation is a row of mart_designation_trends, and the candidates mark a
+    Desa Migran Emas without counting it as designated Desa Binaan Imigrasi."""
+    trends = warehouse.execute(
+        "select village_code, program, months_before, months_after"
+        " from marts.mart_designation_trends order by all"
+    ).fetchall()
+    assert trends == [
+        ("1804072005", "DESA_MIGRAN_EMAS", 3, 0),
+        (WAY_LAYAP, "DESA_BINAAN_IMIGRASI", 3, 0),
+        (AMBARAWA, "DESA_BINAAN_IMIGRASI", 3, 0),
+    ]
+    marked = warehouse.execute(
+        "select is_designated, is_desa_migran_emas, dme_designated_on"
+        " from marts.mart_desa_binaan_candidates where village_code = '1804072005'"
+    ).fetchall()
+    assert marked == [(False, True, date(2025, 7, 31))]

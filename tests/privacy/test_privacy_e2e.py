@@ -285,3 +285,43 @@ def test_after_erasure_and_retention_still_no_identifier_in_outputs(world, secon
     assert _published_leaks(p, ids, run.stdout + run.stderr) == []
     state = json.loads((p.home / "published.json").read_text())
     assert state["fingerprint"]
+
+
+def test_dashboard_copy_of_foreigners_and_operation_targets_shows_no_small_cell(world):
+    """Issue 13: the copy holds only counts of the foreigners' marts, never 1-4; a cell the
+    village copy hides for the same figure (or the whole it is part of) is hidden too; the
+    operation targets carry no reason text and share their score with the analysts' file."""
+    p, _, _, _ = world
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{p.analytics}' AS wh (READ_ONLY)")
+    con.execute(f"ATTACH '{p.dashboard}' AS dash (READ_ONLY)")
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'dash'").fetchall()}
+    assert "mart_permit_overstays" not in tables
+    for table in (sup.FOREIGNERS, sup.TARGETS):
+        cols = [c for c, in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'dash' "
+            "AND table_name = ? AND column_name LIKE '%\\_suppressed' ESCAPE '\\'",
+            [table]).fetchall()]
+        assert cols, table
+        for flag in cols:
+            m = flag.removesuffix("_suppressed")
+            small, mismatched = con.execute(
+                f"SELECT count(*) FILTER (WHERE {m} BETWEEN 1 AND 4), "
+                f"count(*) FILTER (WHERE ({m} IS NULL) <> {flag}) FROM dash.marts.{table}"
+            ).fetchall()[0]
+            assert (small, mismatched) == (0, 0), (table, m)
+    unfollowed = con.execute(f"""
+        SELECT count(*) FROM dash.marts.{sup.FOREIGNERS} AS f
+        JOIN dash.marts.mart_village_risk AS v USING (village_code, month)
+        WHERE (v.active_foreign_permits_suppressed AND NOT f.active_foreign_permits_suppressed)
+           OR (v.timpora_findings_suppressed AND NOT f.timpora_foreigner_findings_suppressed)
+    """).fetchall()[0][0]
+    assert unfollowed == 0
+    differ = con.execute(f"""
+        SELECT count(*) FILTER (WHERE d.target_reason IS NOT NULL),
+               count(*) FILTER (WHERE d.target_score <> a.target_score
+                                OR d.target_rank <> a.target_rank)
+        FROM dash.marts.{sup.TARGETS} AS d JOIN wh.marts.{sup.TARGETS} AS a USING (village_code)
+    """).fetchall()[0]
+    assert differ == (0, 0)

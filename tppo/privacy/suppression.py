@@ -79,9 +79,12 @@ def line_is_safe(values: np.ndarray, hidden: np.ndarray) -> bool:
     return k >= 2 and int(values[hidden].sum()) - (k - 1) >= SMALL_CELL_MAX
 
 
-def protect(values: dict[str, np.ndarray], lines: list[Line]) -> dict[str, np.ndarray]:
-    """Primary and secondary suppression flags for one measure over linked tables."""
-    hidden = {t: is_small(v) for t, v in values.items()}
+def protect(values: dict[str, np.ndarray], lines: list[Line],
+            start: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Primary and secondary suppression flags for one measure over linked tables; cells
+    of ``start`` (table -> flags) are hidden from the outset."""
+    hidden = {t: is_small(v) | (start[t] if start and t in start else False)
+              for t, v in values.items()}
     changed = True
     while changed:
         changed = False
@@ -158,15 +161,17 @@ def suppress_linked(frames: dict[str, pl.DataFrame], measures: dict[str, tuple[s
     return out
 
 
-def suppress_single(frame: pl.DataFrame, measures: tuple[str, ...], by: list[str]
-                    ) -> dict[str, np.ndarray]:
-    """Suppression flags for a table on its own, its groups ``by`` counting as totals."""
+def suppress_single(frame: pl.DataFrame, measures: tuple[str, ...], by: list[str],
+                    start: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Suppression flags for a table on its own, its groups ``by`` counting as totals;
+    ``start``: measure -> cells hidden from the outset."""
     flags = {}
     groups = [rows for _, rows in _groups(frame, by)] if by else [np.arange(frame.height)]
     for m in measures:
         if m in frame.columns:
             values = {"t": frame[m].fill_null(0).to_numpy().astype(np.int64)}
-            flags[m] = protect(values, [Line("t", rows) for rows in groups])["t"]
+            first = {"t": start[m]} if start and m in start else None
+            flags[m] = protect(values, [Line("t", rows) for rows in groups], first)["t"]
     return flags
 
 
@@ -241,3 +246,69 @@ def candidates_sql(source: str, villages: str, columns: list[str]) -> str:
         FROM {source} AS c
         LEFT JOIN mean USING (village_code)
         LEFT JOIN latest USING (village_code)"""
+
+
+# Foreign nationals per village-month and the Timpora operation targets (dbt's marts/foreigners).
+FOREIGNERS, TARGETS = "mart_village_foreigners_month", "mart_operation_targets"
+FOREIGNER_COUNTS = ("active_foreign_permits", "overstays_open", "timpora_foreigner_findings")
+# A count the village copy also shows, or that is part of one it shows: hidden here wherever
+# it is hidden there (the same figure, or a part that could equal the hidden whole).
+FOREIGNERS_FOLLOW = {"active_foreign_permits": "active_foreign_permits",
+                     "timpora_foreigner_findings": "timpora_findings"}
+TARGETS_MODEL = "mart_operation_targets"
+
+
+def foreigner_months_frame(frame: pl.DataFrame, village_copy: pl.DataFrame) -> pl.DataFrame:
+    """``mart_village_foreigners_month`` for the copy: counts of 1-4 withheld, secondarily
+    along each regency's month (a total the agencies publish), starting from the cells the
+    village copy (``village_copy``: village_code, month, its ``<count>_suppressed`` flags)
+    withholds for the same figure. ``frame`` in the copy's row order."""
+    followed = frame.select("village_code", "month").join(
+        village_copy, on=["village_code", "month"], how="left", maintain_order="left")
+    start = {m: followed[f"{v}_suppressed"].fill_null(False).to_numpy()
+             for m, v in FOREIGNERS_FOLLOW.items() if f"{v}_suppressed" in followed.columns}
+    flags = suppress_single(frame, FOREIGNER_COUNTS, ["regency_code", "month"], start)
+    return apply_flags(frame, flags)
+
+
+def targets_model_sql(dbt_target: Path) -> str | None:
+    """dbt's compiled SQL of mart_operation_targets (None before dbt compiled it)."""
+    found = sorted(dbt_target.glob(f"compiled/**/{TARGETS_MODEL}.sql"))
+    return found[0].read_text(encoding="utf-8") if found else None
+
+
+def copy_figures_sql(compiled: str, catalog: str, copy: str, copied: dict[str, list[str]],
+                     hidden_as: str) -> str:
+    """dbt's SQL of a mart computed from published marts, reading the copy's own tables
+    (``copy``.marts.<mart> of ``copied``: mart -> its columns) instead, with a withheld
+    count read as ``hidden_as`` (an SQL expression of the flag ``f`` and the value ``v``),
+    and its other references pointed at ``catalog``."""
+    sql = compiled
+    for mart, columns in copied.items():
+        ref = f'{COMPILED_CATALOG}."marts"."{mart}"'
+        if ref not in sql:
+            raise RuntimeError(f"{TARGETS_MODEL} no longer reads {mart}; the dashboards' copy "
+                               "cannot recompute its score (tppo/privacy/suppression.py)")
+        flagged = [c for c in columns if f"{c}_suppressed" in columns]
+        swap = ", ".join(
+            f"{hidden_as.format(f=c + '_suppressed', v=c)} AS {c}" for c in flagged)
+        sql = sql.replace(ref, f"(SELECT * REPLACE ({swap}) FROM {copy}.marts.{mart})"
+                          if swap else f"{copy}.marts.{mart}")
+    return sql.replace(f"{COMPILED_CATALOG}.", f"{catalog}.")
+
+
+def operation_targets_sql(compiled: str, copied: dict[str, list[str]],
+                          evidence: tuple[str, ...]) -> str:
+    """mart_operation_targets as the copy shows it: dbt's own model run over the copy's
+    figures (a withheld count counting as IMPUTED), so score and rank disclose nothing the
+    copy does not show; an evidence count that a withheld cell went into is withheld too
+    (NULL, ``<count>_suppressed`` true: the same model over 1-for-withheld, 0-for-shown
+    cells tells which), and the reason text, which spells the counts out, is left out."""
+    shown = copy_figures_sql(compiled, "wh", "out", copied,
+                             f"coalesce({{v}}, {IMPUTED})")
+    marks = copy_figures_sql(compiled, "wh", "out", copied,
+                             "CASE WHEN {f} THEN 1 ELSE 0 END")
+    nulls = ", ".join(f"CASE WHEN h.{c} > 0 THEN NULL ELSE s.{c} END AS {c}" for c in evidence)
+    flags = ", ".join(f"h.{c} > 0 AS {c}_suppressed" for c in evidence)
+    return (f"SELECT s.* REPLACE ({nulls}, CAST(NULL AS VARCHAR) AS target_reason), {flags} "
+            f"FROM ({shown}) AS s JOIN ({marks}) AS h USING (village_code)")
