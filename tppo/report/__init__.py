@@ -27,7 +27,7 @@ import duckdb
 
 from tppo import scoring
 from tppo.config import Paths, share
-from tppo.report import early_warning, recruiters_check, sections
+from tppo.report import early_warning, operations, recruiters_check, sections
 from tppo.report.format import day, month_name
 from tppo.report.routes import section as routes_section
 
@@ -65,6 +65,7 @@ TITLE = "Laporan Pagi TPPO &amp; PMI Nonprosedural — Provinsi Lampung"
 NAV = (("desa", "Desa berisiko"), ("peta", "Sebaran"), ("tren", "Tren keberangkatan"),
        ("rute", "Rute"),
        ("peringatan", "Peringatan dini"), ("binaan", "Desa Binaan"),
+       (operations.ANCHOR, "Timpora"),
        ("perekrut", "Perekrut"), (recruiters_check.ANCHOR, "Cek perekrut"),
        ("kualitas", "Kualitas data"), ("cara-skor", "Cara skor"))
 TOP_VILLAGES = 20
@@ -98,6 +99,8 @@ def render(con: duckdb.DuckDBPyConnection, run_date: dt.date, top: int = TOP_VIL
             routes_section(con, per.latest),
             sections.alerts_section(found),
             sections.desa_binaan(con, per),
+            operations.targets(con),
+            operations.overstays(con),
             sections.recruiters(con),
             recruiters_check.section(con),
         ]
