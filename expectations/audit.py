@@ -65,7 +65,7 @@ EARLIEST_PLAUSIBLE = dt.date(2000, 1, 1)
 DAYS_AHEAD = {"tgl_keberangkatan": 120, "tgl_akhir_kontrak": 3650, "berlaku_sampai": 3650}
 # A file whose row count is outside this factor of its office's recent
 # median is unusual (a partial export, a duplicated extract): a warning.
-RECENT_FILES, RECENT_MIN_FILES, RECENT_FACTOR = 20, 5, 10.0
+RECENT_FACTOR = 10.0  # over the median of the recent files (ingest.load.RECENT_FILES)
 
 
 @dataclass(frozen=True)

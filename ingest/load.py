@@ -20,22 +20,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from ingest import parsing
+from ingest.erasures import WITHHELD_REASON, ErasureRegister
 from ingest.feeds import FEEDS_BY_NAME, SOURCES, Feed
+from ingest.messages import safe_rejection
 from ingest.readers import FileRejected, ReadResult, Reject, read_file
 from ingest.schema import KEY_VERSION, child_columns, raw_columns
 from tppo.config import settle_seconds as configured_settle
-from tppo.privacy.messages import safe_rejection
 from tppo.pseudonym import Pseudonymiser
 
-if TYPE_CHECKING:
-    from tppo.privacy.erasure import ErasureRegister
-
+# A file's row count is compared with the median of its sender's last RECENT_FILES
+# loaded files (at least RECENT_MIN_FILES of them): ``_rows_vs_recent``, which the
+# audit checks (expectations.audit.RECENT_FACTOR).
+RECENT_FILES, RECENT_MIN_FILES = 20, 5
 DATE_DIR = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII only: \d takes any script
 
 
@@ -443,7 +444,6 @@ def _reject_rows(rejects: list[Reject], meta: dict) -> list[tuple]:
 def _withhold(typed: pl.DataFrame, erased: ErasureRegister, quarantine: list[tuple],
               outcomes: dict[str, FileOutcome], batch_id: str, feed: Feed) -> pl.DataFrame:
     """Move the rows of erased persons to the quarantine, as a reason without text."""
-    from tppo.privacy.erasure import WITHHELD_REASON
 
     hit = erased.mask(typed)
     if not hit.any():
@@ -661,8 +661,6 @@ def office_of(file_name: str) -> str:
 def _with_recent_ratio(con: duckdb.DuckDBPyConnection, feed: Feed,
                        batch: pl.DataFrame) -> pl.DataFrame:
     """Add ``_rows_vs_recent``: a file's rows over the median of its sender's recent files."""
-    from expectations.audit import RECENT_FILES, RECENT_MIN_FILES
-
     history = con.execute(
         "SELECT file_name, rows_read FROM meta.deliveries WHERE feed = ? AND status = 'LOADED' "
         "ORDER BY delivery_date DESC, file_name DESC", [feed.name]).fetchall()

@@ -23,6 +23,7 @@ from synth.deliver import FEEDS, Deliverer
 from synth.geo import load_gazetteer
 from synth.model import Params, simulate
 from synth.quirks import DEFAULT_QUIRK_RATES
+from synth.routes import transit_interdictions
 from synth.truth import write_truth
 
 __all__ = ["DEFAULT_QUIRK_RATES", "FEEDS", "add_arguments", "generate", "run_from_args"]
@@ -78,6 +79,7 @@ def generate(
         passport_pattern=passport_pattern,
     )
     world = simulate(params, load_gazetteer(), seed)
+    transit_interdictions(world)  # interdicted travellers from outside Lampung
     # scalar draws for rendering come from Python's generator, seeded from numpy's sequence
     rnd = random.Random(int(np.random.SeedSequence([seed, 99]).generate_state(1)[0]))
     delivered = Deliverer(world, out, rates, rnd, landing=landing).run()

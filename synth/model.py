@@ -478,7 +478,8 @@ def village_weights(world: World, rng: np.random.Generator) -> dict[str, np.ndar
 
 
 def simulate(params: Params, gaz: Gazetteer, seed: int) -> World:
-    """Run the whole model; each step draws from its own stream (see World.rng)."""
+    """Run the whole model; each step draws from its own stream (see World.rng). The
+    transit travellers (synth.routes, built on this World) come after it: ``generate``."""
     w = World(params, gaz, seed)
     weights = village_weights(w, w.rng(1))
     w.weights = weights  # type: ignore[attr-defined]
@@ -493,9 +494,6 @@ def simulate(params: Params, gaz: Gazetteer, seed: int) -> World:
     complaints(w, w.rng(10))
     police_cases(w, w.rng(11), weights)
     timpora_operations(w, w.rng(12), weights["nonprocedural"])
-    from synth.routes import transit_interdictions  # builds on this module's World
-
-    transit_interdictions(w)
     return w
 
 

@@ -11,21 +11,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
+from expectations.audit import GxAuditor
+from ingest.erasures import ErasureRegister
 from ingest.feeds import FEEDS, feed
 from ingest.load import discover as discover_files
 from ingest.load import load_feed
 from ingest.schema import ensure_warehouse
-from tppo.config import DBT_PROJECT_DIR, WIB, Paths, paths, retention_years
+from tppo.config import WIB, Paths, paths, retention_years
 from tppo.errors import DataProblem
+from tppo.privacy import storage
 from tppo.pseudonym import load_key
+from tppo.publish import check_marts, new_unmapped_values
+from tppo.publish import publish as do_publish
+from tppo.report import write_report
+from tppo.report.dbt_docs import write_dbt_docs
+from tppo.transform import run_dbt
+from tppo.warehouse_check import WarehouseDamaged, ensure_whole
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +64,6 @@ def discover(batch_id: str, logical_date: dt.date) -> dict:
     """Register new landing files; first refuse a missing or foreign pseudonym key or a
     damaged warehouse (:mod:`tppo.warehouse_check`) and drop raw records past the
     retention period (``TPPO_RETENTION_YEARS``)."""
-    from tppo.privacy import storage
-    from tppo.warehouse_check import WarehouseDamaged, ensure_whole
 
     p = paths()
     pseudo = load_key(p.secrets)  # refuse early in production without a key
@@ -94,7 +98,6 @@ def discover(batch_id: str, logical_date: dt.date) -> dict:
 
 def ingest(feed_name: str, batch_id: str, logical_date: dt.date) -> dict:
     """Load and audit one feed's pending files; fail naming each rejected file."""
-    from expectations.audit import GxAuditor
 
     p = paths()
     f = feed(feed_name)
@@ -107,7 +110,6 @@ def ingest(feed_name: str, batch_id: str, logical_date: dt.date) -> dict:
             auditor = GxAuditor(p.validation, logical_date)
         return auditor.validate(fd, batch)
 
-    from tppo.privacy.erasure import ErasureRegister
 
     with connect(p) as con:
         erased = ErasureRegister.load(con, p.secrets)
@@ -138,32 +140,6 @@ def record_failure(batch_id: str, step: str, message: str) -> None:
     (folder / f"{step}.txt").write_text(message + "\n", encoding="utf-8")
 
 
-def dbt_env(p: Paths) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"TPPO_HOME": str(p.home), "TPPO_LANDING": str(p.landing), "DO_NOT_TRACK": "1",
-                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    return env
-
-
-def run_dbt(args: list[str], p: Paths | None = None) -> subprocess.CompletedProcess:
-    """Run dbt from this environment with the project's paths; output goes to a log.
-
-    dbt runs as a child that the kernel kills when this process dies."""
-    p = p or paths()
-    target = p.work / "dbt_target"
-    logs = p.logs / "dbt"
-    logs.mkdir(parents=True, exist_ok=True)
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-           str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(logs)]
-    from tppo.children import dbt_pid_file, run_child
-
-    # dbt dies with this process (kill -9 of the run must not leave it holding the
-    # warehouse's lock); its PID file lets the next run kill a survivor anyway.
-    return run_child(cmd, pid_file=dbt_pid_file(p), env=dbt_env(p), capture_output=True,
-                     text=True)
-
-
 def dbt_build(batch_id: str) -> dict:
     """``dbt build`` (seeds, models, tests, unit tests) into the restricted warehouse."""
     p = paths()
@@ -186,7 +162,6 @@ def dbt_build(batch_id: str) -> dict:
                           + ("\n".join(failures) or tail)
                           + f"\n(full log: {p.logs / 'dbt' / f'build_{batch_id}.log'})")
     log.info("dbt build: %s", counts)
-    from tppo.privacy import storage
 
     if storage.compaction_pending(p.warehouse):
         storage.compact(p.warehouse)  # rows deleted by retention or erasure: gone for good
@@ -195,7 +170,6 @@ def dbt_build(batch_id: str) -> dict:
 
 
 def validate_marts(batch_id: str) -> dict:
-    from tppo.publish import check_marts, new_unmapped_values
 
     p = paths()
     with duckdb.connect(str(p.warehouse), read_only=True) as con:
@@ -212,7 +186,6 @@ def validate_marts(batch_id: str) -> dict:
 
 
 def publish(batch_id: str) -> dict:
-    from tppo.publish import publish as do_publish
 
     p = paths()
     outcome = do_publish(p)
@@ -228,7 +201,6 @@ def report(batch_id: str, logical_date: dt.date) -> str:
     the latest loaded delivery, tppo.report.write_report); it also stands for any report an
     earlier run published but failed to write (``meta.runs`` still says PUBLISHED, not
     REPORTED): the published files it would have read are these or older."""
-    from tppo.report import write_report
 
     p = paths()
     with connect(p) as con:
@@ -241,7 +213,6 @@ def report(batch_id: str, logical_date: dt.date) -> str:
         log.info("morning report of run %s (%s), not written then: this run's report "
                  "covers its data", earlier, day)
         done.append(earlier)
-    from tppo.report.dbt_docs import write_dbt_docs
 
     started = dt.datetime.now()
     docs = write_dbt_docs(p)  # reports/dbt-docs.html: lineage for analysts, linked

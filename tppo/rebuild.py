@@ -26,6 +26,8 @@ import duckdb
 
 from tppo.config import Paths, secret_from_environment
 from tppo.errors import RebuildRefused
+from tppo.pipeline import connect
+from tppo.pseudonym import ERASURE
 
 REGISTER = ("meta.erasures", "meta.erasure_requests")
 
@@ -40,8 +42,6 @@ def _salvage(path: Path) -> dict[str, list[tuple]] | None:
 
 
 def _erasures_ever_made(p: Paths) -> bool:
-    from tppo.pseudonym import ERASURE
-
     return bool(secret_from_environment(ERASURE.env)) or (p.secrets / ERASURE.file_name).exists()
 
 
@@ -49,8 +49,6 @@ def set_aside(p: Paths, erasures_lost: bool = False) -> Path | None:
     """Move the warehouse and its log to ``damaged/<time>/``, then start an empty one
     holding the salvaged erasure register. The folder, or None when there was no
     warehouse. Call it holding the run lock."""
-    from tppo.pipeline import connect
-
     wal = p.warehouse.with_name(p.warehouse.name + ".wal")
     if not p.warehouse.exists() and not wal.exists():
         return None

@@ -18,8 +18,23 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from tppo.config import DAG_ID, DAGS_DIR, RUN_MODE_VAR, WRITER_POOL, Paths, paths
+from tppo.children import dbt_pid_file, reap_stale, run_child, start_time
+from tppo.config import (
+    DAG_ID,
+    DAGS_DIR,
+    READER_UMASK_VAR,
+    RUN_MODE_VAR,
+    WRITER_POOL,
+    Paths,
+    paths,
+    share,
+)
 from tppo.errors import ExitCode, RunLocked
+from tppo.faults import disk_full_reason
+from tppo.pipeline import batch_id_of, failures_dir
+from tppo.progress import Progress
+from tppo.rebuild import set_aside
+from tppo.warehouse_check import ensure_whole
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +74,6 @@ def _recorded(fh) -> tuple[int, str] | None:
 
 def _dead(holder: tuple[int, str] | None) -> bool:
     """Whether the recorded run is gone (a reused PID has another start time)."""
-    from tppo.children import start_time
 
     if holder is None:
         return False
@@ -116,10 +130,8 @@ def run_lock(p: Paths):
     The lock file names the holding run's PID. A live holder makes this refuse; a
     dead one (``kill -9``) is taken over with a log line, after killing whatever it
     left behind holding the lock or the warehouse (dbt)."""
-    from tppo.children import dbt_pid_file, reap_stale, start_time
 
     if not p.home.exists():
-        from tppo.config import share
 
         p.home.mkdir(parents=True, exist_ok=True)
         share(p.home)  # readers reach the published files in it
@@ -158,7 +170,6 @@ def run_lock(p: Paths):
 
 def _airflow_cli(args: list[str], env: dict[str, str]) -> None:
     exe = Path(sys.executable).with_name("airflow")
-    from tppo.children import run_child
 
     proc = run_child([str(exe), *args], env={**os.environ, **env}, capture_output=True,
                      text=True)
@@ -250,7 +261,6 @@ def _execute(when: dt.datetime, console: int | None = None) -> dict:
     (:mod:`tppo.progress`)."""
     from airflow.dag_processing.dagbag import DagBag
 
-    from tppo.progress import Progress
 
     bag = DagBag(dag_folder=str(DAGS_DIR))
     errors = dict(bag.import_errors)
@@ -339,7 +349,6 @@ def run_dag(p: Paths | None = None, logical_date: dt.datetime | None = None,
     (:class:`tppo.warehouse_check.WarehouseDamaged`); ``rebuild`` first moves it aside and
     rebuilds it from the landing (:mod:`tppo.rebuild`).
     """
-    from tppo.config import READER_UMASK_VAR
 
     p = p or paths()
     caller_umask = os.umask(PRIVATE_UMASK)
@@ -354,10 +363,8 @@ def run_dag(p: Paths | None = None, logical_date: dt.datetime | None = None,
 def _check_warehouse(p: Paths, rebuild: bool, erasures_lost: bool) -> None:
     """Before Airflow starts: set a damaged warehouse aside (``rebuild``), then refuse
     one that is damaged (holding the run lock, so no writer has it open)."""
-    from tppo.warehouse_check import ensure_whole
 
     if rebuild:
-        from tppo.rebuild import set_aside
 
         set_aside(p, erasures_lost)
     ensure_whole(p.warehouse, p.home)
@@ -365,7 +372,6 @@ def _check_warehouse(p: Paths, rebuild: bool, erasures_lost: bool) -> None:
 
 def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool,
              rebuild: bool = False, erasures_lost: bool = False) -> int:
-    from tppo.faults import disk_full_reason
 
     when = logical_date or dt.datetime.now(dt.UTC)
     log_file = None if verbose else (
@@ -411,7 +417,6 @@ def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool,
     print(f"DAG {DAG_ID} run {outcome['run_id']}: {run_state}")
     _print_states(states)
     if failed or not run_state.endswith("success"):
-        from tppo.pipeline import batch_id_of, failures_dir
 
         batch_id = batch_id_of(outcome["run_id"])
         print(_failure_summary(p, failed, run_state, batch_id, before, _published_state(p))

@@ -11,7 +11,7 @@ import pytest
 from ingest.feeds import feed
 from ingest.readers import FileRejected, read_file
 from tests.conftest import paspor_row, write_csv
-from tppo.privacy.messages import safe_rejection
+from ingest.messages import safe_rejection
 
 NIK = "1809014506900123"
 

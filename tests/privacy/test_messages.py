@@ -11,7 +11,7 @@ from ingest.feeds import feed
 from ingest.load import discover, load_feed
 from ingest.schema import ensure_warehouse
 from tests.conftest import paspor_row, write_csv
-from tppo.privacy.messages import safe_rejection
+from ingest.messages import safe_rejection
 from tppo.pseudonym import Pseudonymiser
 
 NIK = "1809014506900123"

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from pathlib import Path
 
 import duckdb
 
+from ingest.erasures import normalise_passport
 from ingest.feeds import FEEDS
 from ingest.schema import KEY_VERSION
 from tppo.pseudonym import Pseudonymiser
@@ -33,14 +33,6 @@ def raw_tables() -> list[tuple[str, bool, bool]]:
         if f.child is not None:
             out.append((f.child.table, f.child.nik, False))
     return out
-
-
-def normalise_passport(value: str | None) -> str | None:
-    """The passport number as ingest compares it (ingest.parsing.passport_number)."""
-    if value is None:
-        return None
-    norm = re.sub(r"[\s\-.]", "", value.upper())
-    return norm or None
 
 
 def key_versions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

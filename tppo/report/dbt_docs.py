@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 
 from tppo.config import Paths, share
+from tppo.transform import run_dbt
 
 log = logging.getLogger(__name__)
 FILE_NAME = "dbt-docs.html"
@@ -45,8 +46,6 @@ def write_dbt_docs(p: Paths) -> Path | None:
     """Generate the static dbt docs into ``reports/dbt-docs.html`` (atomically); None
     (and a warning in the log, the previous page kept) when dbt could not: the morning
     report matters more than its appendix."""
-    from tppo.pipeline import run_dbt
-
     target = p.work / "dbt_target"
     args = ["docs", "generate", "--static"]
     if (target / "manifest.json").exists():
