@@ -9,6 +9,7 @@ because retrying cannot fix a bad delivery. Other exceptions are retried.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ from ingest.load import load_feed
 from ingest.schema import ensure_warehouse
 from tppo.config import WIB, Paths, paths, retention_years
 from tppo.errors import DataProblem
+from tppo.faults import MARKERS as DISK_FULL
 from tppo.privacy import storage
 from tppo.pseudonym import load_key
 from tppo.publish import check_marts, new_unmapped_values
@@ -133,11 +135,20 @@ def failures_dir(p: Paths, batch_id: str) -> Path:
     return p.logs / "failures" / batch_id
 
 
+# Failure notes a full disk refused: `tppo run` runs the tasks in its own process and
+# prints these too, so a run that fails because the disk is full still says so.
+UNWRITTEN_FAILURES: dict[str, dict[str, str]] = {}
+
+
 def record_failure(batch_id: str, step: str, message: str) -> None:
     """Keep a data problem's message where the runner (and operators) find it."""
     folder = failures_dir(paths(), batch_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{step}.txt").write_text(message + "\n", encoding="utf-8")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{step}.txt").write_text(message + "\n", encoding="utf-8")
+    except OSError:
+        UNWRITTEN_FAILURES.setdefault(batch_id, {})[step] = message
+        raise
 
 
 def dbt_build(batch_id: str) -> dict:
@@ -157,6 +168,11 @@ def dbt_build(batch_id: str) -> dict:
                 message = (r.get("message") or "")[:400]
                 failures.append(f"  {r['unique_id']}: {r['status']}: {message}")
     if proc.returncode != 0:
+        full = [line for line in (proc.stdout + proc.stderr).splitlines()
+                if any(m in line.lower() for m in DISK_FULL)]
+        if full:  # not the data: a full disk (tppo.faults names it, no retry)
+            raise OSError(errno.ENOSPC, f"No space left on device: dbt build: "
+                          f"{full[0].strip()[:300]}")
         tail = "\n".join(proc.stdout.splitlines()[-15:])
         raise DataProblem("dbt build failed; publication is blocked:\n"
                           + ("\n".join(failures) or tail)

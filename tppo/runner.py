@@ -31,7 +31,7 @@ from tppo.config import (
 )
 from tppo.errors import ExitCode, RunLocked
 from tppo.faults import disk_full_reason
-from tppo.pipeline import batch_id_of, failures_dir
+from tppo.pipeline import UNWRITTEN_FAILURES, batch_id_of, failures_dir
 from tppo.progress import Progress
 from tppo.rebuild import set_aside
 from tppo.warehouse_check import ensure_whole
@@ -421,7 +421,11 @@ def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool,
         batch_id = batch_id_of(outcome["run_id"])
         print(_failure_summary(p, failed, run_state, batch_id, before, _published_state(p))
               + f" Airflow's log: {log_file or 'above'}", file=sys.stderr)
-        for note in sorted(failures_dir(p, batch_id).glob("*.txt")):
-            print(f"\n[{note.stem}] {note.read_text(encoding='utf-8').strip()}", file=sys.stderr)
+        notes = {n.stem: n.read_text(encoding="utf-8").strip()
+                 for n in sorted(failures_dir(p, batch_id).glob("*.txt"))}
+        for step, text in sorted(UNWRITTEN_FAILURES.get(batch_id, {}).items()):
+            notes.setdefault(step, text.strip())  # the disk was too full to keep it
+        for step, text in notes.items():
+            print(f"\n[{step}] {text}", file=sys.stderr)
         return ExitCode.FAILED
     return ExitCode.OK
