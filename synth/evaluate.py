@@ -48,10 +48,9 @@ from pathlib import Path
 
 import duckdb
 
-from synth import evaluate_overstays
+from synth import evaluate_overstays, evaluate_routes
 from tppo.config import Paths, paths
 from tppo.publish import COUNT_MEASURES, sql_literal
-
 
 # The targets of issue 5 (README "How well it works").
 TARGETS: dict[str, float] = {
@@ -102,6 +101,7 @@ class Evaluation:
     ratio_true: float | None = None
     spearman: float | None = None
     top20_overlap: int | None = None
+    routes: evaluate_routes.RoutesEvaluation | None = None
     overstays: dict[str, float | int | None] = field(default_factory=dict)
 
     def checks(self) -> dict[str, tuple[float | None, float, bool]]:
@@ -124,6 +124,7 @@ class Evaluation:
             lower_is_better = name.startswith("error:")
             met = v is not None and (v <= threshold if lower_is_better else v >= threshold)
             out[name] = (v, threshold, met)
+        out.update(evaluate_routes.checks(self.routes))
         return out
 
     @property
@@ -415,6 +416,7 @@ def evaluate(truth: Path, p: Paths | None = None) -> Evaluation:
         _measure_errors(con, truth, ev)
         _departures(con, ev)
         _ranking(con, ev)
+        ev.routes = evaluate_routes.measure(con, truth)
         ev.overstays = evaluate_overstays.measure(con, truth)
         if _has_column(con, "analytics", "mart_regency_month",
                        "estimated_nonprocedural_departures"):
@@ -477,6 +479,8 @@ def format_report(ev: Evaluation) -> str:
         f"departures + victims), top-{TOP_N} overlap {_fmt(ev.top20_overlap)}",
         "",
         *evaluate_overstays.report_lines(ev.overstays),
+        "",
+        *evaluate_routes.format_lines(ev.routes),
         "",
         "Targets:",
     ]

@@ -119,3 +119,17 @@ def test_paths_with_a_quote_are_measured_the_same(tmp_path, evaluated):
     again = evaluate.evaluate(base / "truth", p)
     assert again.suspected_recall == ev.suspected_recall
     assert again.measure_error == ev.measure_error
+
+
+def test_routes_are_measured_per_checkpoint_month(evaluated):
+    """Issue 13 point 1: mart_routes against truth/routes.csv. The departures of a
+    checkpoint-month are observed directly: within 1 % even at this scale; the suspected
+    ones are only as good as the classification; transit persons are found."""
+    _, ev = evaluated
+    routes = ev.routes
+    assert routes is not None and routes.departures_true > 1_000
+    value, threshold, met = ev.checks()["error:routes_departures_checkpoint_month"]
+    assert met and value == routes.departures_error and threshold == 0.01
+    assert routes.suspected_error is not None and routes.suspected_true > 0
+    assert routes.transit_persons_true > 0 and routes.transit_persons_found > 0
+    assert "Routes (mart_routes) per checkpoint-month" in evaluate.format_report(ev)
