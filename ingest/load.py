@@ -18,7 +18,7 @@ import re
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -28,10 +28,11 @@ from ingest import parsing
 from ingest.erasures import WITHHELD_REASON, ErasureRegister
 from ingest.feeds import FEEDS_BY_NAME, SOURCES, Feed
 from ingest.messages import safe_rejection
-from ingest.readers import FileRejected, ReadResult, Reject, read_file
+from ingest.readers import FileRejected, ReadResult, read_file
 from ingest.schema import KEY_VERSION, child_columns, raw_columns
 from tppo.config import settle_seconds as configured_settle
 from tppo.pseudonym import Pseudonymiser
+from tppo.warehouse import transaction
 
 # A file's row count is compared with the median of its sender's last RECENT_FILES
 # loaded files (at least RECENT_MIN_FILES of them): ``_rows_vs_recent``, which the
@@ -408,6 +409,8 @@ def required_failures(feed: Feed, df: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass
 class FileOutcome:
+    """What became of one delivered file (its row of ``meta.deliveries``)."""
+
     file_name: str
     sha256: str
     status: str
@@ -435,29 +438,276 @@ class FeedLoad:
                 f"{quarantined} quarantined, {len(self.failed)} file(s) failed")
 
 
-def _reject_rows(rejects: list[Reject], meta: dict) -> list[tuple]:
-    """Quarantine rows of the reader's rejects, in ``meta.quarantine``'s column order."""
-    return [(meta["batch_id"], meta["source"], meta["feed"], meta["file_name"], meta["sha"],
-             r.line_number, r.row_number, r.field, r.reason, r.raw_text) for r in rejects]
+@dataclass(frozen=True)
+class PendingFile:
+    """A file of the manifest waiting to be loaded."""
+
+    file_name: str
+    sha256: str
+    delivery_date: dt.date
 
 
-def _withhold(typed: pl.DataFrame, erased: ErasureRegister, quarantine: list[tuple],
-              outcomes: dict[str, FileOutcome], batch_id: str, feed: Feed) -> pl.DataFrame:
-    """Move the rows of erased persons to the quarantine, as a reason without text."""
+@dataclass(frozen=True)
+class QuarantineRow:
+    """One row of ``meta.quarantine`` (its columns, in order)."""
 
-    hit = erased.mask(typed)
-    if not hit.any():
-        return typed
-    for name, sha, line, row in typed.filter(hit).select(
-            "_file_name", "_file_sha256", "_line_number", "_row_number").iter_rows():
-        quarantine.append((batch_id, feed.source, feed.name, name, sha, line, row, None,
-                           WITHHELD_REASON, None))
-        outcomes[sha].rows_quarantined += 1
-    return typed.filter(~hit)
+    batch_id: str
+    source: str
+    feed: str
+    file_name: str
+    file_sha256: str
+    line_number: int | None
+    row_number: int | None
+    field: str | None
+    reason: str
+    raw_text: str | None
+
+    def values(self) -> tuple:
+        return astuple(self)
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    """One row of ``meta.validations``: a failed expectation of one file."""
+
+    batch_id: str
+    source: str
+    feed: str
+    file_name: str
+    expectation: str
+    column_name: str | None
+    severity: str
+    success: bool
+    unexpected_count: int | None
+    message: str | None
+    validated_at: dt.datetime
+
+    def values(self) -> tuple:
+        return astuple(self)
+
+
+@dataclass
+class Batch:
+    """One feed's pending files as they go through the steps of :func:`load_feed`.
+
+    ``rows``/``children`` hold the delivered rows (read: one frame per file; typed: one
+    frame); ``outcomes`` the result per file (by SHA-256); ``quarantine`` what will go to
+    ``meta.quarantine``; ``findings`` the audit's failed expectations; ``codes`` the
+    coded values outside the contract of the files that load.
+    """
+
+    feed: Feed
+    batch_id: str
+    outcomes: dict[str, FileOutcome] = field(default_factory=dict)
+    quarantine: list[QuarantineRow] = field(default_factory=list)
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    child_frames: list[pl.DataFrame] = field(default_factory=list)
+    rows: pl.DataFrame | None = None
+    children: pl.DataFrame | None = None
+    findings: list[ValidationRow] = field(default_factory=list)
+    codes: pl.DataFrame | None = None
+    typing_seconds: float = 0.0  # shared out over the files read
+
+    @property
+    def accepted(self) -> set[str]:
+        return {sha for sha, o in self.outcomes.items() if o.status == "LOADED"}
+
+    @property
+    def audit_errored(self) -> bool:
+        return any(o.validation_result == "ERROR" for o in self.outcomes.values())
+
+    def quarantined(self, row: QuarantineRow) -> None:
+        self.quarantine.append(row)
+        self.outcomes[row.file_sha256].rows_quarantined += 1
 
 
 def _raw_line(feed: Feed) -> pl.Expr:
     return pl.concat_str([pl.col(c).fill_null("") for c in feed.columns], separator=";")
+
+
+# -- the steps: read -> type and pseudonymise -> audit -> settle -> write ---------------
+# Each takes and returns a Batch; only `write` touches the warehouse (the history the
+# audit compares with and the codes seen before are handed in).
+
+def read_files(feed: Feed, landing: Path, pending: list[PendingFile], batch_id: str) -> Batch:
+    """Read each pending file as text with its lineage; a file that cannot be read as a
+    whole is REJECTED with the reason, its unreadable rows go to the quarantine."""
+    batch = Batch(feed=feed, batch_id=batch_id)
+    for f in pending:
+        started = time.perf_counter()
+        out = FileOutcome(file_name=f.file_name, sha256=f.sha256, status="LOADED")
+        batch.outcomes[f.sha256] = out
+        path = landing / f.file_name
+        try:
+            _check_as_registered(path, landing, f.file_name, f.sha256)
+            read: ReadResult = read_file(feed, path)
+        except FileRejected as exc:
+            out.status, out.message = "REJECTED", safe_rejection(str(exc))
+            out.seconds = time.perf_counter() - started
+            continue
+        lineage = [
+            pl.lit(f.sha256).alias("_file_sha256"), pl.lit(f.file_name).alias("_file_name"),
+            pl.lit(f.delivery_date).alias("_delivery_date"),
+            pl.lit("_revisi" in Path(f.file_name).stem.lower()).alias("_is_revisi"),
+            pl.lit(batch_id).alias("_batch_id"),
+        ]
+        for r in read.rejects:
+            batch.quarantined(QuarantineRow(batch_id, feed.source, feed.name, f.file_name,
+                                            f.sha256, r.line_number, r.row_number, r.field,
+                                            r.reason, r.raw_text))
+        out.rows_read = read.rows_read
+        out.message = "; ".join(read.notes) or None
+        batch.frames.append(read.rows.with_columns(lineage))
+        if read.children is not None:
+            batch.child_frames.append(read.children.with_columns(lineage))
+        out.seconds = time.perf_counter() - started
+    return batch
+
+
+def type_batch(batch: Batch, pseudo: Pseudonymiser,
+               erased: ErasureRegister | None = None) -> Batch:
+    """Type the whole batch at once (the rules are vectorised), pseudonymise NIKs and
+    passport numbers, move rows failing a required field to the quarantine, and withhold
+    the rows of erased persons (a reason without their text); persons nested in a
+    record of an erased person's are dropped from it."""
+    if not batch.frames:
+        return batch
+    feed = batch.feed
+    started = time.perf_counter()
+    typed = type_rows(feed, pl.concat(batch.frames, how="diagonal_relaxed"), pseudo,
+                      dates=feed.dates, timestamps=feed.timestamps, integers=feed.integers,
+                      enums=feed.enums, nik=feed.nik, passport=feed.passport)
+    typed = required_failures(feed, typed)
+    if erased is not None:
+        hit = erased.mask(typed)
+        if hit.any():
+            for name, sha, line, row in typed.filter(hit).select(
+                    "_file_name", "_file_sha256", "_line_number", "_row_number").iter_rows():
+                batch.quarantined(QuarantineRow(batch.batch_id, feed.source, feed.name, name,
+                                                sha, line, row, None, WITHHELD_REASON, None))
+            typed = typed.filter(~hit)
+    bad = typed.filter(pl.col("_reject_reason").is_not_null())
+    rows = typed.filter(pl.col("_reject_reason").is_null())
+    for r in bad.with_columns(_raw_line(feed).alias("_raw")).iter_rows(named=True):
+        batch.quarantined(QuarantineRow(batch.batch_id, feed.source, feed.name, r["_file_name"],
+                                        r["_file_sha256"], r["_line_number"], r["_row_number"],
+                                        r["_reject_field"], r["_reject_reason"], r["_raw"]))
+    for sha, n in rows.group_by("_file_sha256").len().iter_rows():
+        batch.outcomes[sha].rows_loaded = n
+    if batch.child_frames and feed.child is not None:
+        kids = pl.concat(batch.child_frames, how="diagonal_relaxed").join(
+            rows.select("_file_sha256", "_row_number"),
+            on=["_file_sha256", "_row_number"], how="semi")
+        kids = type_rows(feed, kids, pseudo, dates=feed.child.dates,
+                         enums=feed.child.enums, nik=feed.child.nik)
+        batch.children = kids.filter(~erased.mask(kids)) if erased is not None else kids
+    batch.rows, batch.frames, batch.child_frames = rows, [], []
+    batch.typing_seconds = time.perf_counter() - started
+    return batch
+
+
+def with_recent_ratio(batch: Batch, history: list[tuple[str, int]]) -> Batch:
+    """Add ``_rows_vs_recent``: a file's rows over the median of its sender's recent
+    files (``history``: earlier loaded files and their rows, newest first)."""
+    if batch.rows is None:
+        return batch
+    started = time.perf_counter()
+    recent: dict[str, list[int]] = {}
+    for name, rows in history:
+        bucket = recent.setdefault(office_of(name), [])
+        if len(bucket) < RECENT_FILES:
+            bucket.append(rows)
+    medians = {k: float(pl.Series(v).median()) for k, v in recent.items()
+               if len(v) >= RECENT_MIN_FILES}
+    sizes = batch.rows.group_by("_file_name").len()
+    ratios = sizes.with_columns(
+        (pl.col("len") / pl.col("_file_name").map_elements(
+            lambda n: medians.get(office_of(n)), return_dtype=pl.Float64))
+        .alias("_rows_vs_recent")).select("_file_name", "_rows_vs_recent")
+    batch.rows = batch.rows.join(ratios, on="_file_name", how="left")
+    # the typing and this step are shared out over the files read
+    spent = batch.typing_seconds + time.perf_counter() - started
+    read = sum(1 for o in batch.outcomes.values() if o.status == "LOADED" or o.rows_read)
+    share = spent / max(1, read)
+    for out in batch.outcomes.values():
+        out.seconds += share
+    return batch
+
+
+def audit(batch: Batch, validate: Callable | None) -> Batch:
+    """Judge each file's rows (Great Expectations through ``validate``): a FAILED file is
+    REJECTED, every finding kept for ``meta.validations``; an ERROR means the audit
+    itself broke (nothing is judged)."""
+    feed = batch.feed
+    if validate is not None and batch.rows is not None and batch.rows.height:
+        for sha, judged in validate(feed, batch.rows).items():
+            out = batch.outcomes[sha]
+            out.validation_result = judged.verdict
+            out.message = "; ".join(m for m in (out.message, judged.message) if m) or None
+            if judged.verdict == "FAILED":
+                out.status = "REJECTED"
+            batch.findings += [
+                ValidationRow(batch.batch_id, feed.source, feed.name, out.file_name,
+                              f.expectation, f.column, f.severity, False, f.unexpected_count,
+                              f.message, _now())
+                for f in judged.findings]
+    for out in batch.outcomes.values():
+        if out.status == "LOADED" and out.validation_result is None:
+            out.validation_result = "PASSED"
+        if out.status == "REJECTED" and out.validation_result is None:
+            out.validation_result = "FAILED"
+    return batch
+
+
+def settle(batch: Batch, seen_codes: set[tuple[str, str]],
+           erased: ErasureRegister | None = None) -> Batch:
+    """What the accepted files bring besides rows: their coded values outside the
+    contract (a note on each file that brings a value not in ``seen_codes``, named by
+    field and count only), and no quarantined text naming an erased person."""
+    accepted = batch.accepted
+    codes = unmapped_codes(batch.feed, batch.rows, batch.children)
+    batch.codes = codes.filter(pl.col("_file_sha256").is_in(list(accepted)))
+    _note_new_codes(batch, seen_codes)
+    if erased is not None:  # an unreadable line may still name an erased person
+        batch.quarantine = [replace(q, raw_text=None) if erased.mentions(q.raw_text) else q
+                            for q in batch.quarantine]
+    return batch
+
+
+def write(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """In one transaction: the accepted files' rows, child rows, findings, coded values
+    and quarantine, and every file's outcome in the manifest."""
+    feed, accepted = batch.feed, batch.accepted
+    with transaction(con):
+        if batch.rows is not None and accepted:
+            _insert(con, feed.table, raw_columns(feed),
+                    batch.rows.filter(pl.col("_file_sha256").is_in(list(accepted))))
+            if batch.children is not None:
+                _insert(con, feed.child.table, child_columns(feed),  # type: ignore[union-attr]
+                        batch.children.filter(pl.col("_file_sha256").is_in(list(accepted))))
+        if batch.findings:
+            con.executemany("INSERT INTO meta.validations VALUES "
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [f.values() for f in batch.findings])
+        if batch.codes is not None and batch.codes.height:
+            con.executemany(
+                "INSERT INTO meta.unmapped_codes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(batch.batch_id, feed.source, feed.name, r["_file_name"], r["_delivery_date"],
+                  r["field"], r["value"], r["n_rows"])
+                 for r in batch.codes.iter_rows(named=True)])
+        kept = [q.values() for q in batch.quarantine if q.file_sha256 in accepted]
+        if kept:
+            con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            kept)
+        loaded_at = _now()
+        con.executemany(
+            "UPDATE meta.deliveries SET status = ?, batch_id = ?, loaded_at = ?, "
+            "load_seconds = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?, "
+            "validation_result = ?, message = ? WHERE file_name = ?",
+            [[o.status, batch.batch_id, loaded_at, o.seconds, o.rows_read,
+              o.rows_loaded if o.status == "LOADED" else 0,
+              o.rows_quarantined if o.status == "LOADED" else 0,
+              o.validation_result, o.message, o.file_name] for o in batch.outcomes.values()])
 
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_id: str,
@@ -469,140 +719,38 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
     quarantined with a reason and without their text; persons nested in a
     record are dropped from it.
     """
-    pending = con.execute(
+    pending = [PendingFile(*r) for r in con.execute(
         "SELECT file_name, sha256, delivery_date FROM meta.deliveries "
         "WHERE feed = ? AND status = 'PENDING' ORDER BY delivery_date, file_name",
-        [feed.name]).fetchall()
+        [feed.name]).fetchall()]
     result = FeedLoad(feed=feed.name)
     if not pending:
         return result
-    frames: list[pl.DataFrame] = []
-    child_frames: list[pl.DataFrame] = []
-    quarantine: list[tuple] = []
-    outcomes: dict[str, FileOutcome] = {}
-    for file_name, sha, delivery_date in pending:
-        started = time.perf_counter()
-        out = FileOutcome(file_name=file_name, sha256=sha, status="LOADED")
-        outcomes[sha] = out
-        path = landing / file_name
-        try:
-            _check_as_registered(path, landing, file_name, sha)
-            read: ReadResult = read_file(feed, path)
-        except FileRejected as exc:
-            out.status, out.message = "REJECTED", safe_rejection(str(exc))
-            out.seconds = time.perf_counter() - started
-            continue
-        lineage = [
-            pl.lit(sha).alias("_file_sha256"), pl.lit(file_name).alias("_file_name"),
-            pl.lit(delivery_date).alias("_delivery_date"),
-            pl.lit("_revisi" in Path(file_name).stem.lower()).alias("_is_revisi"),
-            pl.lit(batch_id).alias("_batch_id"),
-        ]
-        meta = {"batch_id": batch_id, "source": feed.source, "feed": feed.name,
-                "file_name": file_name, "sha": sha}
-        quarantine += _reject_rows(read.rejects, meta)
-        out.rows_read = read.rows_read
-        out.rows_quarantined = len(read.rejects)
-        out.message = "; ".join(read.notes) or None
-        frames.append(read.rows.with_columns(lineage))
-        if read.children is not None:
-            child_frames.append(read.children.with_columns(lineage))
-        out.seconds = time.perf_counter() - started
-    # Typing runs once over the whole batch: the rules are vectorised, and the
-    # per-file work above is only reading.
-    batch = None
-    if frames:
-        started = time.perf_counter()
-        typed = type_rows(feed, pl.concat(frames, how="diagonal_relaxed"), pseudo,
-                          dates=feed.dates, timestamps=feed.timestamps,
-                          integers=feed.integers,
-                          enums=feed.enums, nik=feed.nik, passport=feed.passport)
-        typed = required_failures(feed, typed)
-        if erased is not None:
-            typed = _withhold(typed, erased, quarantine, outcomes, batch_id, feed)
-        bad = typed.filter(pl.col("_reject_reason").is_not_null())
-        batch = typed.filter(pl.col("_reject_reason").is_null())
-        for r in bad.with_columns(_raw_line(feed).alias("_raw")).iter_rows(named=True):
-            quarantine.append((batch_id, feed.source, feed.name, r["_file_name"],
-                               r["_file_sha256"], r["_line_number"], r["_row_number"],
-                               r["_reject_field"], r["_reject_reason"], r["_raw"]))
-            outcomes[r["_file_sha256"]].rows_quarantined += 1
-        for sha, n in batch.group_by("_file_sha256").len().iter_rows():
-            outcomes[sha].rows_loaded = n
-        if child_frames and feed.child is not None:
-            kids = pl.concat(child_frames, how="diagonal_relaxed").join(
-                batch.select("_file_sha256", "_row_number"),
-                on=["_file_sha256", "_row_number"], how="semi")
-            kids = type_rows(feed, kids, pseudo, dates=feed.child.dates,
-                             enums=feed.child.enums, nik=feed.child.nik)
-            child_frames = [kids.filter(~erased.mask(kids)) if erased is not None else kids]
-        batch = _with_recent_ratio(con, feed, batch)
-        share = (time.perf_counter() - started) / max(1, len(frames))
-        for out in outcomes.values():
-            out.seconds += share
-    findings: list[tuple] = []
-    if validate is not None and batch is not None and batch.height:
-        for sha, judged in validate(feed, batch).items():
-            out = outcomes[sha]
-            out.validation_result = judged.verdict
-            out.message = "; ".join(m for m in (out.message, judged.message) if m) or None
-            if judged.verdict == "FAILED":
-                out.status = "REJECTED"
-            findings += [(batch_id, feed.source, feed.name, out.file_name, f.expectation, f.column,
-                          f.severity, False, f.unexpected_count, f.message, _now())
-                         for f in judged.findings]
-    for out in outcomes.values():
-        if out.status == "LOADED" and out.validation_result is None:
-            out.validation_result = "PASSED"
-        if out.status == "REJECTED" and out.validation_result is None:
-            out.validation_result = "FAILED"
-    if any(o.validation_result == "ERROR" for o in outcomes.values()):
+    batch = read_files(feed, landing, pending, batch_id)
+    batch = type_batch(batch, pseudo, erased)
+    batch = with_recent_ratio(batch, _history(con, feed))
+    batch = audit(batch, validate)
+    if batch.audit_errored:
         # The audit itself broke: nothing is judged, nothing is loaded, the
         # files stay PENDING for the next attempt.
-        result.files = list(outcomes.values())
+        result.files = list(batch.outcomes.values())
         return result
-    accepted = {sha for sha, o in outcomes.items() if o.status == "LOADED"}
-    codes = unmapped_codes(feed, batch, child_frames[0] if child_frames else None)
-    codes = codes.filter(pl.col("_file_sha256").is_in(list(accepted)))
-    _note_new_codes(con, feed, codes, outcomes)
-    if erased is not None:  # an unreadable line may still name an erased person
-        quarantine = [q[:9] + (None if erased.mentions(q[9]) else q[9],) for q in quarantine]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if batch is not None and accepted:
-            _insert(con, feed.table, raw_columns(feed),
-                    batch.filter(pl.col("_file_sha256").is_in(list(accepted))))
-            if child_frames:
-                kids = pl.concat(child_frames, how="diagonal_relaxed")
-                _insert(con, feed.child.table, child_columns(feed),  # type: ignore[union-attr]
-                        kids.filter(pl.col("_file_sha256").is_in(list(accepted))))
-        if findings:
-            con.executemany("INSERT INTO meta.validations VALUES "
-                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", findings)
-        if codes.height:
-            con.executemany(
-                "INSERT INTO meta.unmapped_codes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(batch_id, feed.source, feed.name, r["_file_name"], r["_delivery_date"],
-                  r["field"], r["value"], r["n_rows"]) for r in codes.iter_rows(named=True)])
-        kept_q = [q for q in quarantine if q[4] in accepted]
-        if kept_q:
-            con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            kept_q)
-        loaded_at = _now()
-        con.executemany(
-            "UPDATE meta.deliveries SET status = ?, batch_id = ?, loaded_at = ?, "
-            "load_seconds = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?, "
-            "validation_result = ?, message = ? WHERE file_name = ?",
-            [[o.status, batch_id, loaded_at, o.seconds, o.rows_read,
-              o.rows_loaded if o.status == "LOADED" else 0,
-              o.rows_quarantined if o.status == "LOADED" else 0,
-              o.validation_result, o.message, o.file_name] for o in outcomes.values()])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    result.files = list(outcomes.values())
+    batch = settle(batch, _seen_codes(con, feed), erased)
+    write(con, batch)
+    result.files = list(batch.outcomes.values())
     return result
+
+
+def _history(con: duckdb.DuckDBPyConnection, feed: Feed) -> list[tuple[str, int]]:
+    return con.execute(
+        "SELECT file_name, rows_read FROM meta.deliveries WHERE feed = ? AND status = 'LOADED' "
+        "ORDER BY delivery_date DESC, file_name DESC", [feed.name]).fetchall()
+
+
+def _seen_codes(con: duckdb.DuckDBPyConnection, feed: Feed) -> set[tuple[str, str]]:
+    return {(f, v) for f, v in con.execute(
+        "SELECT DISTINCT field, value FROM meta.unmapped_codes WHERE feed = ?",
+        [feed.name]).fetchall()}
 
 
 def unmapped_codes(feed: Feed, rows: pl.DataFrame | None,
@@ -634,49 +782,26 @@ def unmapped_codes(feed: Feed, rows: pl.DataFrame | None,
     return pl.concat(parts).sort("_file_name", "field", "value")
 
 
-def _note_new_codes(con: duckdb.DuckDBPyConnection, feed: Feed, codes: pl.DataFrame,
-                    outcomes: dict) -> None:
+def _note_new_codes(batch: Batch, seen: set[tuple[str, str]]) -> None:
     """Warn in each file's message about coded values no earlier delivery brought
     (named by field and count only: a delivered value is never echoed)."""
-    if not codes.height:
+    codes = batch.codes
+    if codes is None or not codes.height:
         return
-    seen = pl.DataFrame(
-        con.execute("SELECT DISTINCT field, value FROM meta.unmapped_codes WHERE feed = ?",
-                    [feed.name]).fetchall(),
-        schema={"field": pl.Utf8, "value": pl.Utf8}, orient="row")
-    fresh = codes.join(seen, on=["field", "value"], how="anti")
+    seen_frame = pl.DataFrame(sorted(seen), schema={"field": pl.Utf8, "value": pl.Utf8},
+                              orient="row")
+    fresh = codes.join(seen_frame, on=["field", "value"], how="anti")
     for sha, group in fresh.group_by("_file_sha256"):
         counts = group.group_by("field").len().sort("field").iter_rows()
         note = ("new unmapped value(s) in " + ", ".join(f"{f} ({n})" for f, n in counts)
                 + ": loaded as delivered; see marts.mart_unmapped_values")
-        out = outcomes[sha[0]]
+        out = batch.outcomes[sha[0]]
         out.message = "; ".join(m for m in (out.message, note) if m)
 
 
 def office_of(file_name: str) -> str:
     """The sender part of a file name (``paspor_BDL_20250305_1.csv`` -> ``paspor_BDL``)."""
     return re.sub(r"_\d{8}.*$", "", Path(file_name).stem)
-
-
-def _with_recent_ratio(con: duckdb.DuckDBPyConnection, feed: Feed,
-                       batch: pl.DataFrame) -> pl.DataFrame:
-    """Add ``_rows_vs_recent``: a file's rows over the median of its sender's recent files."""
-    history = con.execute(
-        "SELECT file_name, rows_read FROM meta.deliveries WHERE feed = ? AND status = 'LOADED' "
-        "ORDER BY delivery_date DESC, file_name DESC", [feed.name]).fetchall()
-    recent: dict[str, list[int]] = {}
-    for name, rows in history:
-        bucket = recent.setdefault(office_of(name), [])
-        if len(bucket) < RECENT_FILES:
-            bucket.append(rows)
-    medians = {k: float(pl.Series(v).median()) for k, v in recent.items()
-               if len(v) >= RECENT_MIN_FILES}
-    sizes = batch.group_by("_file_name").len()
-    ratios = sizes.with_columns(
-        (pl.col("len") / pl.col("_file_name").map_elements(
-            lambda n: medians.get(office_of(n)), return_dtype=pl.Float64))
-        .alias("_rows_vs_recent")).select("_file_name", "_rows_vs_recent")
-    return batch.join(ratios, on="_file_name", how="left")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]],

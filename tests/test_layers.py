@@ -23,6 +23,7 @@ LAYER_OF = {
     "tppo.config": "core",
     "tppo.pseudonym": "core",
     "tppo.errors": "core",
+    "tppo.warehouse": "core",
     "tppo.children": "core",
     "tppo.progress": "core",
     "tppo.faults": "core",

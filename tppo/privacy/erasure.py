@@ -32,6 +32,7 @@ from ingest.erasures import WITHHELD_REASON, ErasureRegister, normalise_passport
 from ingest.schema import KEY_VERSION
 from tppo.privacy.storage import key_mismatch, raw_tables
 from tppo.pseudonym import Pseudonymiser
+from tppo.warehouse import transaction
 
 ERASED_NOTE = "[content removed: erasure or retention]"
 
@@ -82,8 +83,7 @@ def erase_subject(con: duckdb.DuckDBPyConnection, nik: str, pseudo: Pseudonymise
     passports = sorted(p for p in found if p)
     passport_keys = [pseudo("paspor", p) for p in passports]
     receipt = ErasureReceipt(uuid.uuid4().hex[:12], len(passports))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, has_nik, has_passport in tables:
             conds, params = [], {}
             if has_nik:
@@ -114,10 +114,6 @@ def erase_subject(con: duckdb.DuckDBPyConnection, nik: str, pseudo: Pseudonymise
                         [[receipt.request_id, kind, m, now] for kind, m in markers])
         con.execute("INSERT INTO meta.erasure_requests VALUES (?, ?, ?, ?)",
                     [receipt.request_id, reference, now, json.dumps(receipt.rows_removed)])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return receipt
 
 
@@ -132,8 +128,7 @@ def rotate_key(con: duckdb.DuckDBPyConnection, old: Pseudonymiser,
     if problem:
         raise RuntimeError(problem)
     done: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, has_nik, has_passport in raw_tables():
             if not (has_nik or has_passport):
                 continue
@@ -157,8 +152,4 @@ def rotate_key(con: duckdb.DuckDBPyConnection, old: Pseudonymiser,
                             "WHERE t.no_paspor = m.no_paspor")
             done[f"raw.{table}"] = con.execute(
                 f"UPDATE raw.{table} SET {KEY_VERSION} = ?", [new.version]).fetchall()[0][0]
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return done

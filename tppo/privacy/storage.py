@@ -23,6 +23,7 @@ from ingest.feeds import FEEDS
 from ingest.schema import KEY_VERSION
 from tppo.pseudonym import Pseudonymiser
 from tppo.publish import sql_literal
+from tppo.warehouse import transaction
 
 
 def raw_tables() -> list[tuple[str, bool, bool]]:
@@ -102,8 +103,7 @@ def apply_retention(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> dict[str
     loaded again. Returns the rows removed per table (only tables with any).
     """
     removed: dict[str, int] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, _, _ in raw_tables():
             n = con.execute(f"DELETE FROM raw.{table} WHERE _delivery_date < ?",
                             [cutoff]).fetchall()[0][0]
@@ -120,10 +120,6 @@ def apply_retention(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> dict[str
                         [cutoff]).fetchall()[0][0]
         if n:
             removed["meta.unmapped_codes"] = n
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return removed
 
 
