@@ -37,6 +37,9 @@ Figures (``Evaluation``):
 - ranking: Spearman correlation between each village's mean risk score over
   the period and its true non-procedural departures plus TPPO victims, and the
   overlap of the two top-20 lists.
+- routes (``synth/evaluate_routes.py``): ``mart_routes`` against ``routes.csv``
+  and ``interdiction_places.csv``: departures per checkpoint-month (target 1 %),
+  suspected ones per checkpoint-month, interdictions per place-month, transit persons.
 """
 
 from __future__ import annotations
