@@ -9,9 +9,9 @@ import zipfile
 import pytest
 
 from ingest.feeds import feed
+from ingest.messages import safe_rejection
 from ingest.readers import FileRejected, read_file
 from tests.conftest import paspor_row, write_csv
-from ingest.messages import safe_rejection
 
 NIK = "1809014506900123"
 

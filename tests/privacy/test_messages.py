@@ -9,9 +9,9 @@ import duckdb
 
 from ingest.feeds import feed
 from ingest.load import discover, load_feed
+from ingest.messages import safe_rejection
 from ingest.schema import ensure_warehouse
 from tests.conftest import paspor_row, write_csv
-from ingest.messages import safe_rejection
 from tppo.pseudonym import Pseudonymiser
 
 NIK = "1809014506900123"
