@@ -12,12 +12,12 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 VENV := $(CURDIR)/.venv
 TPPO := $(VENV)/bin/tppo
 
-.PHONY: setup system-deps demo run test lint bench clean help
+.PHONY: setup system-deps demo run test test-soak lint bench clean help
 
 help:
 	@echo "make demo   generate synthetic feeds into TPPO_LANDING (truth: TPPO_HOME/synthetic-truth) and run the nightly DAG once"
 	@echo "make run    run the nightly DAG once over TPPO_LANDING (in-process Airflow)"
-	@echo "make test   run the whole test suite"
+	@echo "make test   run the test suite (make test-soak: the long fault and Celery runs)"
 	@echo "make lint   ruff"
 	@echo "paths: TPPO_LANDING=$(TPPO_LANDING) TPPO_HOME=$(TPPO_HOME)"
 
@@ -54,8 +54,14 @@ system-deps:
 	  else echo "make test needs: apt-get install chromium postgresql redis-server (as root)"; exit 1; fi; \
 	fi
 
+# Two workers, one test file each at a time (the machines here have two cores).
 test: setup system-deps
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+# The soak tests: SIGKILL inside every task, a filling disk, a damaged warehouse
+# (tests/test_faults.py) and two Celery workers (tests/scheduler/test_celery.py).
+test-soak: setup system-deps
+	$(VENV)/bin/pytest -m soak
 
 lint: setup
 	$(VENV)/bin/ruff check .

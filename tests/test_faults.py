@@ -36,7 +36,7 @@ from tests.conftest import pipeline_env, run_night
 from tppo.publish import fingerprint
 from tppo.warehouse_check import CHECKED_VAR
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.soak]  # make test-soak
 TPPO = str(Path(sys.executable).with_name("tppo"))
 YESTERDAY, TODAY = "2025-09-01", "2025-09-02"
 PUBLISHED = ("analytics.duckdb", "dashboard.duckdb")

@@ -43,7 +43,7 @@ from tests.scheduler.airflow_stack import (
 )
 from tppo.config import DAG_ID, WRITER_POOL
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.soak]  # make test-soak
 RUN_TIMEOUT = 900  # seconds for the scheduled run to finish (a busy machine is slow)
 TASKS = 14
 WORKERS = ("tppo-worker-a", "tppo-worker-b")
