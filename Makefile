@@ -54,9 +54,8 @@ system-deps:
 	  else echo "make test needs: apt-get install chromium postgresql redis-server (as root)"; exit 1; fi; \
 	fi
 
-# Two workers, one test file each at a time (the machines here have two cores).
 test: setup system-deps
-	$(VENV)/bin/pytest -n 2 --dist loadfile
+	$(VENV)/bin/pytest
 
 # The soak tests: SIGKILL inside every task, a filling disk, a damaged warehouse
 # (tests/test_faults.py) and two Celery workers (tests/scheduler/test_celery.py).
