@@ -52,8 +52,8 @@ from pathlib import Path
 import duckdb
 
 from synth import evaluate_overstays, evaluate_routes
-from tppo.config import Paths, paths
-from tppo.publish import COUNT_MEASURES, sql_literal
+from tppo.config import COUNT_MEASURES, Paths, paths
+from tppo.publish import sql_literal
 
 # The targets of issue 5 (README "How well it works").
 TARGETS: dict[str, float] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,16 +25,35 @@ DAG_ID = "tppo_nightly"
 WRITER_POOL = "duckdb_writer"
 # The time of every feed and of every date a user sees: WIB (UTC+7, no daylight saving).
 WIB = ZoneInfo("Asia/Jakarta")
-# Lampung's villages: the rows of the BPS gazetteer seed (every village-month mart
-# carries each of them every month).
-with open(REFERENCE_DIR / "bps_villages.csv", encoding="utf-8") as _gazetteer:
-    VILLAGES = sum(1 for _ in _gazetteer) - 1
-# The counted measures of the village and regency marts, in column order: declared once
-# in dbt_project.yml (var count_measures), which the dbt macros read too.
-_MEASURES = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(
-    encoding="utf-8"))["vars"]["count_measures"]
-COUNT_MEASURES: tuple[str, ...] = tuple(
-    _MEASURES["distinct"] + _MEASURES["snapshot"] + _MEASURES["summed"])
+
+
+@cache
+def villages() -> int:
+    """Lampung's villages: the rows of the BPS gazetteer seed (every village-month mart
+    carries each of them every month)."""
+    with open(REFERENCE_DIR / "bps_villages.csv", encoding="utf-8") as gazetteer:
+        return sum(1 for _ in gazetteer) - 1
+
+
+@cache
+def count_measures() -> tuple[str, ...]:
+    """The counted measures of the village and regency marts, in column order: declared
+    once in dbt_project.yml (var count_measures), which the dbt macros read too."""
+    measures = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(
+        encoding="utf-8"))["vars"]["count_measures"]
+    return tuple(measures["distinct"] + measures["snapshot"] + measures["summed"])
+
+
+def __getattr__(name: str):
+    """``VILLAGES`` and ``COUNT_MEASURES`` as constants, read from the dbt project on
+    first use (so that importing the package needs no dbt project beside it)."""
+    if name == "VILLAGES":
+        return villages()
+    if name == "COUNT_MEASURES":
+        return count_measures()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # The marts of the dashboards' copy (aggregates only, small cells protected:
 # docs/PRIVACY.md); analytics.duckdb carries every mart the dbt project builds.
 DASHBOARD_MARTS = ("mart_village_risk", "mart_regency_month", "mart_desa_binaan_candidates",

@@ -23,12 +23,12 @@ import polars as pl
 
 from tppo import scoring
 from tppo.config import (  # noqa: F401  (DASHBOARD_MARTS, published_marts: read from here too)
-    COUNT_MEASURES,
     DASHBOARD_MARTS,
-    VILLAGES,
     Paths,
+    count_measures,
     published_marts,
     share,
+    villages,
 )
 from tppo.privacy import routes as route_copy
 from tppo.privacy import suppression as sup
@@ -99,18 +99,19 @@ def check_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
             problems.append(f"marts.{mart} lacks contracted column(s) {', '.join(missing)}")
     if problems:
         return problems
-    months, rows, villages = con.execute(
+    months, rows, n_villages = con.execute(
         "SELECT count(DISTINCT month), count(*), count(DISTINCT village_code) "
         "FROM marts.mart_village_risk").fetchall()[0]
-    if rows != months * VILLAGES or (months and villages != VILLAGES):
+    expected = villages()
+    if rows != months * expected or (months and n_villages != expected):
         problems.append(f"mart_village_risk has {rows} rows for {months} month(s) and "
-                        f"{villages} villages; expected every one of {VILLAGES} villages "
+                        f"{n_villages} villages; expected every one of {expected} villages "
                         "every month")
     nulls = con.execute(
         "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c} IS NULL OR {c} < 0)"
-                              for c in COUNT_MEASURES) + " FROM marts.mart_village_risk"
+                              for c in count_measures()) + " FROM marts.mart_village_risk"
     ).fetchall()[0]
-    for c, n in zip(COUNT_MEASURES, nulls, strict=True):
+    for c, n in zip(count_measures(), nulls, strict=True):
         if n:
             problems.append(f"mart_village_risk.{c} has {n} NULL or negative value(s)")
     bad_score = con.execute(
@@ -187,8 +188,12 @@ class DashboardMart:
     risk scores are recomputed: :mod:`tppo.privacy.suppression`."""
 
     extra: tuple[str, ...]
-    measures: tuple[str, ...] = COUNT_MEASURES
+    counts: tuple[str, ...] | None = None  # None: the village marts' count measures
     where: str = "true"
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return count_measures() if self.counts is None else self.counts
 
 
 DASHBOARD_SPECS: dict[str, DashboardMart] = {
@@ -266,7 +271,7 @@ def _village_scores_sql(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame,
     if compiled is None or not has_measured:
         return (f"SELECT * REPLACE ({', '.join(f'NULL AS {c}' for c in scored)}) "
                 "FROM dash_frame")
-    measures = [c for c in frame.columns if c in COUNT_MEASURES]
+    measures = [c for c in frame.columns if c in count_measures()]
     fill = ", ".join(f"coalesce(f.{m}, {sup.IMPUTED}) AS {m}" for m in measures)
     measured = (f"(SELECT m.* REPLACE ({fill}) FROM wh.intermediate.{sup.MEASURED_MODEL} AS m "
                 "JOIN dash_frame AS f USING (village_code, month))")

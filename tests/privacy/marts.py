@@ -14,8 +14,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from tppo.config import Paths
-from tppo.publish import COUNT_MEASURES
+from tppo.config import COUNT_MEASURES, Paths
 
 MONTHS = [dt.date(2025, m, 1) for m in (1, 2, 3)]
 # code, name, district code, district, regency code, regency

@@ -10,9 +10,9 @@ import pytest
 
 from tests.privacy.disclosure import exposures
 from tests.privacy.marts import MONTHS, VILLAGES, build_warehouse, village_frame
-from tppo.config import Paths
+from tppo.config import COUNT_MEASURES, Paths
 from tppo.privacy import suppression as sup
-from tppo.publish import COUNT_MEASURES, DASHBOARD_SPECS, publish
+from tppo.publish import DASHBOARD_SPECS, publish
 
 
 def _publish(tmp_path, counts, **kw) -> Paths:

@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tppo.config import Paths
-from tppo.publish import COUNT_MEASURES, RECRUITER_COUNTS, RISK_COMPONENTS
+from tppo.config import COUNT_MEASURES, Paths
+from tppo.publish import RECRUITER_COUNTS, RISK_COMPONENTS
 
 MONTHS = [dt.date(2025, m, 1) for m in range(1, 7)]
 LATEST = MONTHS[-1]
