@@ -54,6 +54,7 @@ import duckdb
 from synth import evaluate_overstays, evaluate_routes
 from tppo.config import COUNT_MEASURES, Paths, paths
 from tppo.publish import sql_literal
+from tppo.warehouse import attach_warehouse
 
 # The targets of issue 5 (README "How well it works").
 TARGETS: dict[str, float] = {
@@ -414,7 +415,7 @@ def evaluate(truth: Path, p: Paths | None = None) -> Evaluation:
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH {sql_literal(p.analytics)} AS analytics (READ_ONLY)")
-        con.execute(f"ATTACH {sql_literal(p.warehouse)} AS warehouse (READ_ONLY)")
+        attach_warehouse(con, p.warehouse, "warehouse", read_only=True)
         _truth_tables(con, truth)
         _measure_errors(con, truth, ev)
         _departures(con, ev)

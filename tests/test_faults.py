@@ -33,7 +33,9 @@ import pytest
 
 from ingest.feeds import FEEDS
 from tests.conftest import pipeline_env, run_night
+from tests.duck import open_db
 from tppo.publish import fingerprint
+from tppo.warehouse import open_warehouse
 from tppo.warehouse_check import CHECKED_VAR
 
 pytestmark = [pytest.mark.slow, pytest.mark.soak]  # make test-soak
@@ -94,7 +96,7 @@ def _landing_state(landing: Path) -> dict[str, str]:
 
 def _marts(path: Path) -> dict[str, list[tuple]]:
     """Every mart's rows, sorted, without the columns saying when a file was loaded."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_db(path) as con:
         tables = [t for (t,) in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
             "ORDER BY 1").fetchall()]
@@ -123,7 +125,7 @@ def _assert_each_file_once(home: Path, landing: Path) -> None:
     """Over the whole landing: every file registered once, none pending; for each loaded
     file rows read = loaded + quarantined, and exactly that many rows in raw and in the
     quarantine (so nothing was loaded twice and nothing lost)."""
-    with duckdb.connect(str(home / "restricted" / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(home / "restricted" / "warehouse.duckdb", read_only=True) as con:
         rows = con.execute("SELECT file_name, status, rows_read, rows_loaded, rows_quarantined "
                            "FROM meta.deliveries").fetchall()
         raw = {}
@@ -351,7 +353,7 @@ def _damage(warehouse: Path, how: str) -> None:
     if how == "garbage-start":
         at = 0
     else:  # inside a block in use by a raw table: only reading the blocks shows it
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with open_warehouse(warehouse, read_only=True) as con:
             block, offset = con.execute(
                 "SELECT block_id, block_offset FROM pragma_storage_info("
                 "'raw.imigrasi__perlintasan') WHERE persistent AND block_id >= 0 "
@@ -430,7 +432,7 @@ def test_rebuild_keeps_the_erasure_register_of_a_readable_file(tppo_env):
         con.execute("INSERT INTO meta.erasure_requests VALUES ('r1', 'letter 7', now(), '{}')")
         con.execute("INSERT INTO meta.runs (batch_id) VALUES ('old')")
     set_aside(p)
-    with duckdb.connect(str(p.warehouse), read_only=True) as con:
+    with open_warehouse(p.warehouse, read_only=True) as con:
         assert con.execute("SELECT request_id, marker FROM meta.erasures").fetchall() == [
             ("r1", "marker-1")]
         assert con.execute("SELECT count(*) FROM meta.erasure_requests").fetchall() == [(1,)]

@@ -31,6 +31,7 @@ LAYER_OF = {
     "expectations": "expectations",
     "tppo.linking": "transform",
     "tppo.transform": "transform",
+    "tppo.dbt_plugin": "transform",
     "dbt_project.models": "transform",
     "tppo.scoring": "outputs",
     "tppo.publish": "outputs",

@@ -31,9 +31,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                    tzinfo=WIB)
     print(f"landing: {p.landing}\nhome:    {p.home}")
     from tppo.pseudonym import KeyProblem, load_key
+    from tppo.warehouse import warehouse_key
 
     try:
         load_key(p.secrets)  # a production run without a usable key never starts
+        warehouse_key(p.secrets, create=not p.warehouse.exists())
     except KeyProblem as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 2
@@ -43,6 +45,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except RunLocked as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 3
+    except KeyProblem as exc:  # the warehouse key does not open the warehouse
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
     except (WarehouseDamaged, RebuildRefused) as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 4

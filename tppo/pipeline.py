@@ -33,6 +33,7 @@ from tppo.publish import publish as do_publish
 from tppo.report import write_report
 from tppo.report.dbt_docs import write_dbt_docs
 from tppo.transform import run_dbt
+from tppo.warehouse import open_warehouse
 from tppo.warehouse_check import WarehouseDamaged, ensure_whole
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def connect(p: Paths | None = None) -> duckdb.DuckDBPyConnection:
     """A writing connection to the restricted warehouse, created if absent."""
     p = p or paths()
     p.ensure()
-    con = duckdb.connect(str(p.warehouse))
+    con = open_warehouse(p.warehouse)
     ensure_warehouse(con)
     return con
 
@@ -188,7 +189,7 @@ def dbt_build(batch_id: str) -> dict:
 def validate_marts(batch_id: str) -> dict:
 
     p = paths()
-    with duckdb.connect(str(p.warehouse), read_only=True) as con:
+    with open_warehouse(p.warehouse, read_only=True) as con:
         problems = check_marts(con)
         fresh = new_unmapped_values(con, p.analytics)
     if problems:

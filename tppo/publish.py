@@ -32,6 +32,7 @@ from tppo.config import (  # noqa: F401  (DASHBOARD_MARTS, published_marts: read
 )
 from tppo.privacy import routes as route_copy
 from tppo.privacy import suppression as sup
+from tppo.warehouse import attach_warehouse
 
 
 def sql_literal(value: object) -> str:
@@ -435,7 +436,7 @@ def _build(p: Paths, name: str, fill) -> Path:
         leftover.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH {sql_literal(p.warehouse)} AS wh (READ_ONLY)")
+        attach_warehouse(con, p.warehouse, "wh", read_only=True)
         con.execute(f"ATTACH {sql_literal(tmp)} AS out")
         con.execute("CREATE SCHEMA out.marts")
         fill(con)
@@ -496,7 +497,7 @@ def publish(p: Paths) -> dict:
     """Publish both reader files if the marts changed; return what was done."""
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH {sql_literal(p.warehouse)} AS wh (READ_ONLY)")
+        attach_warehouse(con, p.warehouse, "wh", read_only=True)
         current = fingerprint(con, "wh")
     finally:
         con.close()

@@ -28,6 +28,7 @@ from tppo.config import Paths, secret_from_environment
 from tppo.errors import RebuildRefused
 from tppo.pipeline import connect
 from tppo.pseudonym import ERASURE
+from tppo.warehouse import open_warehouse
 
 REGISTER = ("meta.erasures", "meta.erasure_requests")
 
@@ -35,7 +36,7 @@ REGISTER = ("meta.erasures", "meta.erasure_requests")
 def _salvage(path: Path) -> dict[str, list[tuple]] | None:
     """The erasure register's rows from the damaged file, or None if unreadable."""
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_warehouse(path, read_only=True) as con:
             return {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in REGISTER}
     except (duckdb.Error, OSError):
         return None

@@ -34,6 +34,7 @@ from tppo.faults import disk_full_reason
 from tppo.pipeline import UNWRITTEN_FAILURES, batch_id_of, failures_dir
 from tppo.progress import Progress
 from tppo.rebuild import set_aside
+from tppo.warehouse import open_warehouse
 from tppo.warehouse_check import ensure_whole
 
 log = logging.getLogger(__name__)
@@ -304,10 +305,9 @@ def _print_states(states: dict[str, str], file=sys.stdout) -> None:
 
 def _run_status(p: Paths, batch_id: str) -> tuple[str, str] | None:
     """``meta.runs`` (status, message) of this run, read-only."""
-    import duckdb
 
     try:
-        with duckdb.connect(str(p.warehouse), read_only=True) as con:
+        with open_warehouse(p.warehouse, read_only=True) as con:
             row = con.execute("SELECT status, message FROM meta.runs WHERE batch_id = ?",
                               [batch_id]).fetchall()
     except Exception:  # noqa: BLE001  (no warehouse yet, or unreadable)

@@ -13,12 +13,16 @@ from pathlib import Path
 
 from tppo.children import dbt_pid_file, run_child
 from tppo.config import DBT_PROJECT_DIR, Paths, paths
+from tppo.warehouse import warehouse_key
 
 
 def dbt_env(p: Paths) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"TPPO_HOME": str(p.home), "TPPO_LANDING": str(p.landing), "DO_NOT_TRACK": "1",
-                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                # the restricted warehouse's key (profiles.yml); dbt masks DBT_ENV_SECRET_*
+                "DBT_ENV_SECRET_WAREHOUSE_KEY": warehouse_key(p.secrets,
+                                                              create=not p.warehouse.exists())})
     return env
 
 

@@ -28,6 +28,7 @@ import duckdb
 
 from tppo.config import run_marker
 from tppo.errors import WarehouseDamaged
+from tppo.warehouse import open_warehouse
 
 MAGIC = b"DUCK"
 HEADER_BYTES = 4096  # the main header, then two database headers, each one 4 KiB block
@@ -56,7 +57,7 @@ def _header_problem(path: Path) -> str | None:
 
 
 def _read_everything(path: Path) -> None:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path, read_only=True) as con:
         tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
                              "WHERE database_name = current_database() "
                              "ORDER BY schema_name, table_name").fetchall()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 
 from ingest.feeds import feed
@@ -20,6 +19,7 @@ from tests.conftest import paspor_row, write_csv
 from tppo.config import paths
 from tppo.pipeline import run_dbt
 from tppo.pseudonym import Pseudonymiser
+from tppo.warehouse import open_warehouse
 
 HEADER = list(feed("paspor").columns)
 
@@ -76,14 +76,14 @@ def staged(tmp_path_factory):
     texts = [*RESOLVED, *MISSING]
     write_csv(landing / "imigrasi/paspor/2025-03-01/paspor_BDL_20250301.csv", HEADER,
               [paspor_row(f"A{i}", negara_tujuan=t) for i, t in enumerate(texts)])
-    with duckdb.connect(str(p.warehouse)) as con:
+    with open_warehouse(p.warehouse) as con:
         ensure_warehouse(con)
         discover(con, landing, dt.date(2025, 3, 9), "b1")
         load_feed(con, feed("paspor"), landing, "b1", Pseudonymiser(b"test-key"))
     proc = run_dbt(["build", "--select", "+stg_imigrasi__passport_applications",
                     "--exclude", "test_type:unit"], p)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    con = duckdb.connect(str(p.warehouse), read_only=True)
+    con = open_warehouse(p.warehouse, read_only=True)
     yield con
     con.close()
     mp.undo()

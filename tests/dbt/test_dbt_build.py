@@ -21,6 +21,7 @@ import pytest
 from ingest.feeds import FEEDS_BY_NAME
 from ingest.load import discover
 from ingest.schema import child_columns, ensure_warehouse, raw_columns
+from tppo.warehouse import open_warehouse, warehouse_key
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 N_VILLAGES = 2642
@@ -474,7 +475,7 @@ def _insert(
 def build_fixture_warehouse(path: Path) -> None:
     """Create the restricted warehouse at ``path`` holding the crafted deliveries."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = open_warehouse(path)
     try:
         ensure_warehouse(con)
         for source, feed_name, day, name, parents, children in FILES:
@@ -559,6 +560,8 @@ def run_dbt_build(home: Path) -> tuple[bool, list[str]]:
 
     os.environ["TPPO_HOME"] = str(home)
     os.environ["DO_NOT_TRACK"] = "1"
+    # the warehouse's key, as tppo/transform.py hands it to dbt (profiles.yml)
+    os.environ["DBT_ENV_SECRET_WAREHOUSE_KEY"] = warehouse_key(home / "secrets")
     result = dbtRunner().invoke(
         [
             "build",
@@ -596,9 +599,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
         else:
             os.environ["TPPO_HOME"] = previous
     assert success, "dbt build failed:\n" + "\n".join(failures)
-    # dbt-duckdb keeps its database instance open in this process: connect with the
-    # same (default) configuration, and only read.
-    con = duckdb.connect(str(path))
+    # dbt-duckdb keeps its database instance (with the warehouse attached) open in this
+    # process: close it, or the file cannot be attached again here.
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+        DuckDBConnectionManager._ENV = None
+    con = open_warehouse(path)
     yield con
     con.close()
 
@@ -862,6 +870,7 @@ def test_every_mart_column_carries_its_dbt_description_in_both_published_files(
     p.warehouse.parent.mkdir(parents=True)
     p.work.mkdir(parents=True)
     shutil.copyfile(path, p.warehouse)
+    shutil.copytree(Path(path).parent.parent / "secrets", p.secrets)  # its key goes along
     assert publish(p)["action"] == "published"
     described = {(t, c): d for t, c, d in warehouse.execute(
         "select table_name, column_name, comment from duckdb_columns() "

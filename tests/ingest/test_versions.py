@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import duckdb
 import pytest
 
 from ingest.feeds import feed
@@ -12,6 +11,7 @@ from tests.conftest import paspor_row, write_csv, write_jsonl, write_xlsx
 from tppo.config import paths
 from tppo.pipeline import run_dbt
 from tppo.pseudonym import Pseudonymiser
+from tppo.warehouse import open_warehouse
 
 PSEUDO = Pseudonymiser(b"test-key")
 HEADER = list(feed("paspor").columns)
@@ -61,7 +61,7 @@ def staged(tmp_path_factory):
                 [_case("SIDIK", "2025-03-08T09:00:00+07:00")])
     _p3mi(landing, "2025-03-01", "AKTIF")
     _p3mi(landing, "2025-03-08", "DIBEKUKAN")
-    with duckdb.connect(str(p.warehouse)) as con:
+    with open_warehouse(p.warehouse) as con:
         ensure_warehouse(con)
         _load_all(con, landing, dt.date(2025, 3, 9), "b1")
         # Arrives after the newer deliveries were loaded, dated before them:
@@ -72,7 +72,7 @@ def staged(tmp_path_factory):
         _load_all(con, landing, dt.date(2025, 3, 9), "b2")
     proc = run_dbt(["build", "--select", "+staging", "--exclude", "test_type:unit"], p)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    con = duckdb.connect(str(p.warehouse), read_only=True)
+    con = open_warehouse(p.warehouse, read_only=True)
     yield con
     con.close()
     mp.undo()

@@ -14,11 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from ingest import parsing
 from ingest.feeds import FEEDS
 from ingest.readers import FileRejected, read_file
+from tests.duck import open_db
 
 DIGITS = re.compile(r"(?<![0-9])[0-9]{15,17}(?![0-9])")
 PASSPORT = re.compile(r"(?<![A-Z0-9])[A-Z]{1,2}[0-9]{6,8}(?![0-9])")
@@ -140,7 +139,7 @@ def scan_duckdb(path: Path, ids: Identifiers, allow_recruiter_names: bool) -> li
     """
     leaks: list[Leak] = []
     names = ids.names | ids.recruiter_names
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_db(path) as con:
         cols = con.execute("SELECT table_schema, table_name, column_name, data_type "
                            "FROM information_schema.columns").fetchall()
         for schema, table, column, dtype in cols:

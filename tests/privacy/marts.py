@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import polars as pl
 
 from tppo.config import COUNT_MEASURES, Paths
+from tppo.warehouse import open_warehouse
 
 MONTHS = [dt.date(2025, m, 1) for m in (1, 2, 3)]
 # code, name, district code, district, regency code, regency
@@ -81,7 +81,7 @@ def build_warehouse(p: Paths, counts: Counts, recruiters: list[tuple] | None = N
     village = village_frame(counts)  # noqa: F841 (read by DuckDB by name)
     measures = ", ".join(f"CAST({m} AS INTEGER) AS {m}" for m in COUNT_MEASURES)
     scored = ", ".join(f"s.score_{m}" for m, _, _ in COMPONENTS)
-    with duckdb.connect(str(p.warehouse)) as con:
+    with open_warehouse(p.warehouse) as con:
         con.execute("CREATE SCHEMA marts")
         con.execute("CREATE SCHEMA intermediate")
         con.execute("CREATE TABLE intermediate.int_village_months_measured AS "

@@ -23,6 +23,7 @@ import pytest
 
 from ingest.feeds import feed
 from tests.conftest import paspor_row, write_csv, write_jsonl
+from tests.duck import open_db
 from tests.privacy.disclosure import exposures
 from tests.privacy.leaks import collect, scan_duckdb, scan_text, scan_tree
 from tppo.config import Paths
@@ -30,6 +31,7 @@ from tppo.privacy import suppression as sup
 from tppo.privacy.erasure import WITHHELD_REASON
 from tppo.pseudonym import Pseudonymiser
 from tppo.publish import DASHBOARD_SPECS, _order_by, publish
+from tppo.warehouse import WAREHOUSE_KEY, is_encrypted, open_warehouse
 
 pytestmark = pytest.mark.slow
 TPPO = str(Path(sys.executable).with_name("tppo"))
@@ -124,9 +126,30 @@ def test_no_identifier_reaches_published_files_report_data_docs_or_logs(world):
     assert _published_leaks(p, ids, run.stdout + run.stderr) == []
 
 
+def test_the_restricted_warehouse_is_encrypted_and_its_key_is_nowhere_else(world):
+    """Issue 12, point 2: no NIK, name or passport number of the deliveries in the bytes
+    of any file of restricted storage (the warehouse and its log), though they are inside
+    (the test above reads them through the key); the key itself in no file but its own."""
+    p, _, _, ids = world
+    files = [f for f in p.restricted.rglob("*") if f.is_file()]
+    assert p.warehouse in files and is_encrypted(p.warehouse)
+    # (names of 8 characters or more: a shorter run of letters turns up in random bytes)
+    needles = sorted(ids.niks | ids.passports | {n for n in ids.names if len(n) >= 8})
+    assert len(needles) > 1000 and NAME_A in needles
+    for f in files:
+        data = f.read_bytes()
+        found = [n for n in needles if n.encode() in data]
+        assert found == [], f"{f} holds {len(found)} identifier(s) in clear"
+    key = (p.secrets / WAREHOUSE_KEY.file_name).read_text().strip()
+    assert len(key) == 64
+    holders = [f for f in p.home.rglob("*") if f.is_file() and p.secrets not in f.parents
+               and key.encode() in f.read_bytes()]
+    assert holders == []
+
+
 def test_quarantined_lines_keep_their_text_only_in_restricted_storage(world):
     p, _, _, _ = world
-    with duckdb.connect(str(p.warehouse), read_only=True) as con:
+    with open_warehouse(p.warehouse, read_only=True) as con:
         texts = [r[0] for r in con.execute("SELECT raw_text FROM meta.quarantine "
                                            "WHERE raw_text IS NOT NULL").fetchall()]
     assert any(NIK_C in t for t in texts) and any(NIK_E in t for t in texts)
@@ -164,14 +187,14 @@ def test_dashboard_scores_do_not_depend_on_what_hidden_cells_hold(world, tmp_pat
     p, _, _, _ = world
     copy = Paths(landing=p.landing, home=tmp_path / "home")
     copy.home.mkdir()
-    for sub in ("restricted", "work"):  # the warehouse and dbt's compiled models
+    for sub in ("restricted", "work", "secrets"):  # the warehouse, its key, dbt's models
         shutil.copytree(p.home / sub, copy.home / sub)
     with duckdb.connect(str(p.dashboard), read_only=True) as dash:
         flagged = dash.sql("SELECT village_code, month, * EXCLUDE (village_code, month) "
                            "FROM marts.mart_village_risk").pl()
     measures = [m for m in DASHBOARD_SPECS[sup.VILLAGES].measures
                 if f"{m}_suppressed" in flagged.columns]
-    with duckdb.connect(str(copy.warehouse)) as con:
+    with open_warehouse(copy.warehouse) as con:
         for m in measures:  # change every hidden cell in what dbt's scoring model reads
             keys = flagged.filter(flagged[f"{m}_suppressed"]).select("village_code", "month")
             con.register("hidden_keys", keys)
@@ -199,7 +222,7 @@ def erased(world):
 
 def _mentions(path: Path, needles: list[str]) -> list[str]:
     found = []
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_db(path) as con:
         for schema, table, column in con.execute(
                 "SELECT table_schema, table_name, column_name FROM information_schema.columns "
                 "WHERE data_type = 'VARCHAR'").fetchall():
@@ -220,7 +243,7 @@ def test_erasure_leaves_nothing_of_the_person_in_restricted_or_published_data(wo
     for path in (p.warehouse, p.analytics, p.dashboard):
         assert _mentions(path, needles) == [], path
     assert NIK_A.encode() not in p.warehouse.read_bytes()  # compacted: no freed blocks left
-    with duckdb.connect(str(p.warehouse), read_only=True) as con:
+    with open_warehouse(p.warehouse, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.polda__kasus_tppo_pihak "
                            "WHERE nomor_lp = 'LP/UJI/1/IX/2025'").fetchall() == [(1,)]
         markers = con.execute("SELECT kind, marker FROM meta.erasures").fetchall()
@@ -251,7 +274,7 @@ def second_run(world, erased):
 def test_a_redelivered_erased_person_is_withheld_and_files_still_reconcile(world, second_run):
     p, _, _, _ = world
     assert _mentions(p.warehouse, [NIK_A, PASSPORT_A, NAME_A, PSEUDO("nik", NIK_A)]) == []
-    with duckdb.connect(str(p.warehouse), read_only=True) as con:
+    with open_warehouse(p.warehouse, read_only=True) as con:
         withheld = con.execute("SELECT feed, count(*), count(raw_text) FROM meta.quarantine "
                                "WHERE reason = ? GROUP BY ALL ORDER BY ALL",
                                [WITHHELD_REASON]).fetchall()
@@ -269,7 +292,7 @@ def test_retention_drops_raw_records_older_than_the_period_for_good(world, secon
     assert old >= 1
     assert _mentions(p.warehouse, [NIK_F, NAME_F, PSEUDO("nik", NIK_F)]) == []
     assert NIK_F.encode() not in p.warehouse.read_bytes()
-    with duckdb.connect(str(p.warehouse), read_only=True) as con:
+    with open_warehouse(p.warehouse, read_only=True) as con:
         assert con.execute("SELECT status FROM meta.deliveries WHERE file_name LIKE "
                            "'%paspor_KTB_20240801_uji.csv'").fetchall() == [("LOADED",)]
         assert con.execute("SELECT min(_delivery_date) >= DATE '2024-09-20' "

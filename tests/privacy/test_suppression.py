@@ -13,6 +13,7 @@ from tests.privacy.marts import MONTHS, VILLAGES, build_warehouse, village_frame
 from tppo.config import COUNT_MEASURES, Paths
 from tppo.privacy import suppression as sup
 from tppo.publish import DASHBOARD_SPECS, publish
+from tppo.warehouse import open_warehouse
 
 
 def _publish(tmp_path, counts, **kw) -> Paths:
@@ -90,8 +91,8 @@ def test_risk_score_rank_and_tier_do_not_depend_on_what_a_hidden_cell_holds(tmp_
     # and dbt's exact score (restricted warehouse only) does differ: it would have given
     # n away; analytics.duckdb carries the copy's score (tests/privacy/test_one_score.py)
     wh = "home/restricted/warehouse.duckdb"
-    with duckdb.connect(str(tmp_path / "1" / wh), read_only=True) as a, \
-            duckdb.connect(str(tmp_path / "4" / wh), read_only=True) as b:
+    with open_warehouse(tmp_path / "1" / wh, read_only=True) as a, \
+            open_warehouse(tmp_path / "4" / wh, read_only=True) as b:
         q = ("SELECT risk_score FROM marts.mart_village_risk WHERE village_name = 'WAYLAYAP' "
              "ORDER BY month")
         assert a.execute(q).fetchall() != b.execute(q).fetchall()

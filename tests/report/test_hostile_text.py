@@ -39,6 +39,7 @@ from tppo.pseudonym import Pseudonymiser
 from tppo.publish import publish
 from tppo.report import write_report
 from tppo.report.format import tier
+from tppo.warehouse import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = "<script>alert(1)</script>"
@@ -112,7 +113,7 @@ def hostile(tmp_path_factory):
     p = Paths(landing=root / "landing", home=root / "home")
     _deliver(p.landing)
     build_warehouse(p, {("WAYLAYAP", "tppo_victims"): [3, 6, 7]})
-    with duckdb.connect(str(p.warehouse)) as con:
+    with open_warehouse(p.warehouse) as con:
         ensure_warehouse(con)
         discover(con, p.landing, DAY, "b1", settle_seconds=0)
         for name in ("p3mi", "paspor", "penempatan"):

@@ -12,6 +12,7 @@ from tests.privacy.marts import VILLAGES, build_warehouse
 from tppo.config import Paths
 from tppo.publish import new_unmapped_values, publish
 from tppo.report import sections
+from tppo.warehouse import open_warehouse
 
 COLUMNS = ("source VARCHAR, feed VARCHAR, field VARCHAR, value_kind VARCHAR, "
            "raw_value VARCHAR, n_rows INTEGER, first_delivery_date DATE, "
@@ -66,7 +67,7 @@ def test_a_run_is_warned_only_about_values_it_brought(tmp_path):
 def test_the_dashboards_copy_keeps_values_of_five_records_or_more(tmp_path):
     p = Paths(landing=tmp_path / "landing", home=tmp_path / "home")
     build_warehouse(p, {(VILLAGES[0], "tppo_victims"): [3, 0, 0]})
-    with duckdb.connect(str(p.warehouse)) as wh:
+    with open_warehouse(p.warehouse) as wh:
         _mart(wh, ROWS)
     assert publish(p)["action"] == "published"
     with duckdb.connect(str(p.dashboard), read_only=True) as dash:

@@ -29,6 +29,7 @@ from tests.conftest import pipeline_env, run_night
 from tests.robustness.mutate import DEFAULT_RATE, Mutator, mutate_landing
 from tppo.config import paths
 from tppo.publish import sql_literal
+from tppo.warehouse import attach_warehouse
 
 SEED = 29  # the generator's seed: used by no other test nor by the README's figures
 MUTATION_SEED = 5
@@ -190,7 +191,7 @@ def _lost_departures(runs, lost_only: bool = True) -> list[tuple[str, str]]:
             p = _paths(runs, name)
             con.execute(f"ATTACH {sql_literal(p.analytics)} AS {name}_a (READ_ONLY)")
         warehouse = _paths(runs, "mutated").warehouse
-        con.execute(f"ATTACH {sql_literal(warehouse)} AS mutated_w (READ_ONLY)")
+        attach_warehouse(con, warehouse, "mutated_w", read_only=True)
         return con.execute("""
             SELECT c.crossing_id, r.kewarganegaraan
             FROM clean_a.marts.fct_departures AS c

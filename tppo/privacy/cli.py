@@ -12,6 +12,7 @@ from tppo.config import Paths, paths, secret_from_environment, today_wib
 from tppo.errors import ExitCode
 
 NEW_KEY_ENV = "TPPO_PSEUDONYM_KEY_NEW"
+NEW_WAREHOUSE_KEY_ENV = "TPPO_WAREHOUSE_KEY_NEW"
 
 
 def _rebuild(p: Paths, why: str) -> None:
@@ -131,6 +132,27 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _cmd_rotate_warehouse_key(args: argparse.Namespace) -> int:
+    from tppo.errors import KeyProblem, RunLocked
+    from tppo.runner import run_lock
+    from tppo.warehouse import rotate_key
+
+    p = paths()
+    if not p.warehouse.exists():
+        print(f"refused: no restricted warehouse at {p.warehouse} yet", file=sys.stderr)
+        return ExitCode.REFUSED
+    try:
+        with run_lock(p):
+            print(rotate_key(p.warehouse, secret_from_environment(NEW_WAREHOUSE_KEY_ENV)))
+    except KeyProblem as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return ExitCode.REFUSED
+    except RunLocked as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return ExitCode.LOCKED
+    return ExitCode.OK
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from tppo.privacy.export import export_table
 
@@ -168,6 +190,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                            "fresh key file), then rebuild and publish")
     rotate.add_argument("--no-rebuild", action="store_true")
     rotate.set_defaults(func=_cmd_rotate)
+    rotate_wh = actions.add_parser(
+        "rotate-warehouse-key",
+        help="re-encrypt the restricted warehouse under a new key (a fresh key file, or "
+             f"{NEW_WAREHOUSE_KEY_ENV} when the key comes from the environment); encrypts a "
+             "warehouse written before encryption at rest")
+    rotate_wh.set_defaults(func=_cmd_rotate_warehouse_key)
 
     export = sub.add_parser("export", help="a CSV of one mart of the dashboards' copy for "
                                            "field officers (formula-safe)")

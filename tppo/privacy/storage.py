@@ -22,8 +22,7 @@ from ingest.erasures import normalise_passport
 from ingest.feeds import FEEDS
 from ingest.schema import KEY_VERSION
 from tppo.pseudonym import Pseudonymiser
-from tppo.publish import sql_literal
-from tppo.warehouse import transaction
+from tppo.warehouse import copy_encrypted, secrets_dir_of, transaction, warehouse_key
 
 
 def raw_tables() -> list[tuple[str, bool, bool]]:
@@ -154,18 +153,8 @@ def compact(warehouse: Path) -> None:
     tmp = warehouse.with_name("warehouse.compacting.duckdb")
     for leftover in (tmp, tmp.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect()
-    try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute(f"ATTACH {sql_literal(warehouse)} AS src (READ_ONLY)")
-        con.execute(f"ATTACH {sql_literal(tmp)} AS dst")
-        con.execute("COPY FROM DATABASE src TO dst")
-        con.execute("CHECKPOINT dst")
-        con.execute("DETACH dst")
-        con.execute("DETACH src")
-    finally:
-        con.close()
-    os.chmod(tmp, 0o600)
+    key = warehouse_key(secrets_dir_of(warehouse), create=False)
+    copy_encrypted(warehouse, tmp, key, key)
     _fsync(tmp)
     os.replace(tmp, warehouse)
     _fsync(warehouse.parent)
