@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tppo.warehouse import open_warehouse
+
 pytestmark = pytest.mark.slow
 TPPO = str(Path(sys.executable).with_name("tppo"))
 DAY = "2025-09-01"
@@ -96,7 +98,7 @@ def test_kill_9_during_ingest_leaves_yesterdays_files_and_the_next_run_recovers(
         crossings = con.execute("SELECT count(*) FROM marts.fct_departures "
                                 "WHERE crossing_id LIKE '%-K9-%'").fetchall()[0][0]
     assert status == "LOADED" and read == len(fresh) == loaded + quarantined
-    with duckdb.connect(str(home / "restricted" / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(home / "restricted" / "warehouse.duckdb", read_only=True) as con:
         raw = con.execute("SELECT count(*) FROM raw.imigrasi__perlintasan "
                           "WHERE no_perlintasan LIKE 'K9-%'").fetchall()[0][0]
     assert raw == loaded  # loaded once, not twice, despite the killed attempt

@@ -21,6 +21,7 @@ from ingest.feeds import feed
 from tests.conftest import paspor_row, write_csv
 from tppo import runner
 from tppo.config import paths
+from tppo.warehouse import open_warehouse
 
 DAY = "2025-09-01"
 DATA_DAY = "2025-08-30"  # small_world's one delivery: the report's name
@@ -278,7 +279,7 @@ def test_a_report_failing_after_publish_says_so_and_the_next_run_writes_it(small
     assert nothing_new.returncode == 0, nothing_new.stdout[-3000:] + nothing_new.stderr[-3000:]
     # one report, named by the data's date (the last loaded delivery), stands for both runs
     assert [p.parent.name for p in (home / "reports").glob("*/index.html")] == [DATA_DAY]
-    with duckdb.connect(str(home / "restricted" / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(home / "restricted" / "warehouse.duckdb", read_only=True) as con:
         statuses = {s for (s,) in con.execute("SELECT status FROM meta.runs").fetchall()}
     assert statuses == {"REPORTED"}
 

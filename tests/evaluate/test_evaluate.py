@@ -116,6 +116,7 @@ def test_paths_with_a_quote_are_measured_the_same(tmp_path, evaluated):
     src = paths().__class__(landing=root / "landing", home=root / "home")
     shutil.copy2(src.analytics, p.analytics)
     shutil.copy2(src.warehouse, p.warehouse)
+    shutil.copytree(src.secrets, p.secrets)  # the warehouse's key goes with it
     again = evaluate.evaluate(base / "truth", p)
     assert again.suspected_recall == ev.suspected_recall
     assert again.measure_error == ev.measure_error
