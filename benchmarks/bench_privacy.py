@@ -1,13 +1,11 @@
 """Time the privacy steps on a built TPPO_HOME: dashboard copy, compaction, and what
-DuckDB's built-in encryption would cost on the restricted warehouse.
+the encryption of the restricted warehouse costs (OpenSSL through httpfs, as the
+pipeline writes it, against the same database written plain).
 
     .venv/bin/python benchmarks/bench_privacy.py [--home $TPPO_HOME]
 
 Needs a home where a run succeeded (e.g. after `tppo synth --scale 1.0` and
 `tppo run`). Works on copies in a temporary folder; the home is not changed.
-DuckDB 2.0.1 writes encrypted files only with `force_mbedtls_unsafe` (no
-secure crypto module without httpfs): the figures are for the record, the
-project does not use that mode (docs/PRIVACY.md).
 """
 
 from __future__ import annotations
@@ -29,20 +27,20 @@ import duckdb  # noqa: E402
 from tppo.config import Paths  # noqa: E402
 from tppo.privacy.storage import compact  # noqa: E402
 from tppo.publish import _build, _dashboard_tables  # noqa: E402
+from tppo.warehouse import attach_sql, load_crypto, warehouse_key  # noqa: E402
 
 KEY = "bench-key-0123456789abcdef0123456789"
 SCAN = ("SELECT count(DISTINCT no_paspor_key), count(*) FILTER (WHERE arah = 'KEBERANGKATAN'), "
         "max(waktu_ts) FROM raw.imigrasi__perlintasan")
 
 
-def _copy_db(src: Path, dst: Path, encrypted: bool) -> float:
+def _copy_db(src: Path, dst: Path, key: str, encrypted: bool) -> float:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    if encrypted:
-        con.execute("SET force_mbedtls_unsafe = 'true'")
-    con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+    load_crypto(con)
+    con.execute(attach_sql(src, "src", key, read_only=True))
     started = time.perf_counter()
-    con.execute(f"ATTACH '{dst}' AS dst" + (f" (ENCRYPTION_KEY '{KEY}')" if encrypted else ""))
+    con.execute(attach_sql(dst, "dst", KEY) if encrypted else f"ATTACH '{dst}' AS dst")
     con.execute("COPY FROM DATABASE src TO dst")
     con.execute("CHECKPOINT dst")
     con.execute("DETACH dst")
@@ -52,9 +50,9 @@ def _copy_db(src: Path, dst: Path, encrypted: bool) -> float:
 
 def _scan(path: Path, encrypted: bool) -> float:
     con = duckdb.connect()
-    options = f"ENCRYPTION_KEY '{KEY}', READ_ONLY" if encrypted else "READ_ONLY"
     started = time.perf_counter()
-    con.execute(f"ATTACH '{path}' AS w ({options})")
+    con.execute(attach_sql(path, "w", KEY, read_only=True) if encrypted
+                else f"ATTACH '{path}' AS w (READ_ONLY)")
     con.execute("USE w")
     con.execute(SCAN).fetchall()
     con.close()
@@ -78,21 +76,24 @@ def main() -> int:
     print(f"dashboard copy (suppression, recomputed scores): {time.perf_counter() - started:.2f} s")
     built.unlink()
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "warehouse.duckdb"
+        copy = Path(tmp) / "restricted" / "warehouse.duckdb"
+        copy.parent.mkdir()
         shutil.copyfile(home.warehouse, copy)
+        shutil.copytree(home.secrets, Path(tmp) / "secrets")  # the warehouse's key
+        key = warehouse_key(Path(tmp) / "secrets", create=False)
         started = time.perf_counter()
         compact(copy)
-        print(f"compaction: {time.perf_counter() - started:.2f} s")
+        print(f"compaction (encrypted): {time.perf_counter() - started:.2f} s")
         for encrypted in (False, True):
-            label = "mbedtls-encrypted" if encrypted else "plain"
-            target = Path(tmp) / f"{label}.duckdb"
+            label = "encrypted (OpenSSL)" if encrypted else "plain"
+            target = Path(tmp) / f"{'encrypted' if encrypted else 'plain'}.duckdb"
             writes = []
             for _ in range(args.repeat):
                 target.unlink(missing_ok=True)
-                writes.append(_copy_db(copy, target, encrypted))
+                writes.append(_copy_db(copy, target, key, encrypted))
             scans = [_scan(target, encrypted) for _ in range(args.repeat + 2)]
             plain_text = target.read_bytes().count(b"1809")
-            print(f"{label:>18}: write {statistics.median(writes):.2f} s, scan of the crossings "
+            print(f"{label:>19}: write {statistics.median(writes):.2f} s, scan of the crossings "
                   f"{statistics.median(scans):.3f} s, '1809' in the bytes {plain_text} times")
     return 0
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from tppo.config import Paths, secret_from_environment
-from tppo.errors import RebuildRefused
+from tppo.errors import KeyProblem, RebuildRefused
 from tppo.pipeline import connect
 from tppo.pseudonym import ERASURE
 from tppo.warehouse import open_warehouse
@@ -38,7 +38,7 @@ def _salvage(path: Path) -> dict[str, list[tuple]] | None:
     try:
         with open_warehouse(path, read_only=True) as con:
             return {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in REGISTER}
-    except (duckdb.Error, OSError):
+    except (duckdb.Error, OSError, KeyProblem):  # KeyProblem: the warehouse key is lost
         return None
 
 

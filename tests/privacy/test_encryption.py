@@ -158,3 +158,18 @@ def test_the_command_rotates_under_the_run_lock(tmp_path):
     assert (home / "secrets" / WAREHOUSE_KEY.file_name).read_text() != old
     assert old not in out.stdout + out.stderr
     assert _rows(path) == [(NIK, NAME, 20000)]
+
+
+def test_with_the_key_lost_a_rebuild_sets_the_file_aside_and_starts_a_new_one(tmp_path):
+    from tppo.config import Paths
+    from tppo.rebuild import set_aside
+
+    p = Paths(landing=tmp_path / "landing", home=tmp_path)
+    _warehouse(tmp_path)
+    (p.secrets / WAREHOUSE_KEY.file_name).write_text("n" * 64)  # the old key is gone
+    with pytest.raises(KeyProblem):
+        open_warehouse(p.warehouse, read_only=True)
+    folder = set_aside(p)
+    assert (folder / "warehouse.duckdb").exists()
+    with open_warehouse(p.warehouse, read_only=True) as con:  # new, under the key there is
+        assert con.execute("SELECT count(*) FROM meta.erasures").fetchall() == [(0,)]
