@@ -32,12 +32,7 @@ from tppo.config import (  # noqa: F401  (DASHBOARD_MARTS, published_marts: read
 )
 from tppo.privacy import routes as route_copy
 from tppo.privacy import suppression as sup
-from tppo.warehouse import attach_warehouse
-
-
-def sql_literal(value: object) -> str:
-    """A string (or path) as a quoted SQL literal: single quotes doubled."""
-    return "'" + str(value).replace("'", "''") + "'"
+from tppo.warehouse import attach_warehouse, fsync, sql_literal  # noqa: F401  (sql_literal: read from here too)
 
 # The public interface of ../shared/MARTS.md: the minimum columns per mart.
 MART_CONTRACT: dict[str, tuple[str, ...]] = {
@@ -153,14 +148,6 @@ def fingerprint(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
         ).fetchall()[0]
         h.update(json.dumps([table, cols, n, digest]).encode())
     return h.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _order_by(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -445,7 +432,7 @@ def _build(p: Paths, name: str, fill) -> Path:
         con.execute("DETACH out")
     finally:
         con.close()
-    _fsync(tmp)
+    fsync(tmp)
     return tmp
 
 

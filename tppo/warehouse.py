@@ -35,7 +35,7 @@ WAREHOUSE_KEY = Secret("warehouse key", "TPPO_WAREHOUSE_KEY", "tppo_warehouse_se
 NEXT_KEY_FILE = "warehouse.key.next"
 
 
-def quote(value: object) -> str:
+def sql_literal(value: object) -> str:
     """A string (or path) as a quoted SQL literal: single quotes doubled."""
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -55,7 +55,7 @@ def httpfs_extension() -> Path:
 
 def load_crypto(con: duckdb.DuckDBPyConnection) -> None:
     """Give ``con`` OpenSSL, without which DuckDB writes no encrypted file."""
-    con.execute(f"LOAD {quote(httpfs_extension())}")
+    con.execute(f"LOAD {sql_literal(httpfs_extension())}")
 
 
 def secrets_dir_of(warehouse: Path) -> Path:
@@ -70,8 +70,8 @@ def warehouse_key(secrets_dir: Path, *, create: bool = True) -> str:
 
 
 def attach_sql(path: Path, alias: str, key: str, read_only: bool = False) -> str:
-    options = f"ENCRYPTION_KEY {quote(key)}" + (", READ_ONLY" if read_only else "")
-    return f"ATTACH {quote(path)} AS {alias} ({options})"
+    options = f"ENCRYPTION_KEY {sql_literal(key)}" + (", READ_ONLY" if read_only else "")
+    return f"ATTACH {sql_literal(path)} AS {alias} ({options})"
 
 
 def _explain(exc: duckdb.Error, path: Path) -> Exception:
@@ -151,7 +151,7 @@ def copy_encrypted(source: Path, target: Path, source_key: str | None, target_ke
         con.execute("SET enable_progress_bar = false")
         load_crypto(con)
         if source_key is None:
-            con.execute(f"ATTACH {quote(source)} AS src (READ_ONLY)")
+            con.execute(f"ATTACH {sql_literal(source)} AS src (READ_ONLY)")
         else:
             con.execute(attach_sql(source, "src", source_key, read_only=True))
         con.execute(attach_sql(target, "dst", target_key))
@@ -168,7 +168,7 @@ def is_encrypted(path: Path) -> bool:
     """Whether the DuckDB file at ``path`` is encrypted (its header says so)."""
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH {quote(path)} AS probe (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(path)} AS probe (READ_ONLY)")
     except duckdb.Error as exc:
         if "encrypted" in str(exc):
             return True
@@ -178,7 +178,8 @@ def is_encrypted(path: Path) -> bool:
     return False
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush ``path`` (a file or a folder) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -223,12 +224,12 @@ def rotate_key(path: Path, new_key: str | None = None) -> str:
     target_key = nxt.read_text().strip()
     tmp = path.with_name("warehouse.rotating.duckdb")
     copy_encrypted(path, tmp, current.key.decode() if encrypted else None, target_key)
-    _fsync(tmp)
+    fsync(tmp)
     os.replace(tmp, path)
-    _fsync(path.parent)
+    fsync(path.parent)
     if from_file:
         os.replace(nxt, key_file)
-        _fsync(secrets)
+        fsync(secrets)
         return (f"the warehouse {path} is now encrypted with a new key "
                 f"({key_file}); keep a copy of that file apart from the data")
     nxt.unlink()

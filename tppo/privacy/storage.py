@@ -22,7 +22,7 @@ from ingest.erasures import normalise_passport
 from ingest.feeds import FEEDS
 from ingest.schema import KEY_VERSION
 from tppo.pseudonym import Pseudonymiser
-from tppo.warehouse import copy_encrypted, secrets_dir_of, transaction, warehouse_key
+from tppo.warehouse import copy_encrypted, fsync, secrets_dir_of, transaction, warehouse_key
 
 
 def raw_tables() -> list[tuple[str, bool, bool]]:
@@ -136,14 +136,6 @@ def compaction_pending(warehouse: Path) -> bool:
     return _pending_marker(warehouse).exists()
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def compact(warehouse: Path) -> None:
     """Rewrite the warehouse into a fresh file holding only live rows, atomically.
 
@@ -155,7 +147,7 @@ def compact(warehouse: Path) -> None:
         leftover.unlink(missing_ok=True)
     key = warehouse_key(secrets_dir_of(warehouse), create=False)
     copy_encrypted(warehouse, tmp, key, key)
-    _fsync(tmp)
+    fsync(tmp)
     os.replace(tmp, warehouse)
-    _fsync(warehouse.parent)
+    fsync(warehouse.parent)
     _pending_marker(warehouse).unlink(missing_ok=True)
