@@ -109,7 +109,7 @@ def attach_warehouse(con: duckdb.DuckDBPyConnection, path: Path, alias: str = CA
     if not read_only:
         load_crypto(con)
     try:
-        key = key or warehouse_key(secrets, create=not path.exists())
+        key = key or warehouse_key(secrets, create=not read_only and not path.exists())
     except KeyProblem:
         if path.exists() and not is_encrypted(path):
             raise _explain(duckdb.Error("the database is not encrypted"), path) from None
