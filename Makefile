@@ -54,12 +54,12 @@ system-deps:
 	  else echo "make test needs: apt-get install chromium postgresql redis-server (as root)"; exit 1; fi; \
 	fi
 
-# Two workers, one test file each at a time (files share their module fixtures):
-# 16 minutes on 2 cores, against 39 serially.
+# Two workers, one test file each at a time (files share their module fixtures); the
+# soak tests' files (the longest) go first, so both workers finish together.
 test: setup system-deps
 	$(VENV)/bin/pytest -n 2 --dist loadfile
 
-# The soak tests: SIGKILL inside every task, a filling disk, a damaged warehouse
+# The soak tests alone: SIGKILL inside every task, a filling disk, a damaged warehouse
 # (tests/test_faults.py) and two Celery workers (tests/scheduler/test_celery.py).
 test-soak: setup system-deps
 	$(VENV)/bin/pytest -m soak
