@@ -143,10 +143,8 @@ def compact(warehouse: Path) -> None:
     run lock see to that). A crash leaves either the old or the new file.
     """
     tmp = warehouse.with_name("warehouse.compacting.duckdb")
-    for leftover in (tmp, tmp.with_suffix(".duckdb.wal")):
-        leftover.unlink(missing_ok=True)
     key = warehouse_key(secrets_dir_of(warehouse), create=False)
-    copy_encrypted(warehouse, tmp, key, key)
+    copy_encrypted(warehouse, tmp, key, key)  # removes a leftover of a killed compaction
     fsync(tmp)
     os.replace(tmp, warehouse)
     fsync(warehouse.parent)
