@@ -113,12 +113,13 @@ def _check_strength(key: bytes, secret: Secret, source: str) -> None:
                          "(`python -c 'import secrets; print(secrets.token_hex(32))'`)")
 
 
-def create_key_file(path: Path) -> None:
-    """Write a fresh random key readable by its owner only (fails if the file exists)."""
+def create_key_file(path: Path, key: str | None = None) -> None:
+    """Write ``key`` (None: a fresh random one) readable by its owner only (fails if the
+    file exists)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(secrets.token_hex(32).encode())
+        fh.write((key or secrets.token_hex(32)).encode())
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -91,16 +91,6 @@ def _explain(exc: duckdb.Error, path: Path) -> Exception:
     return exc
 
 
-def _finish_rotation(secrets_dir: Path) -> bool:
-    """A rotation that died after replacing the warehouse but before its key file:
-    complete it. True when there was one to complete."""
-    nxt = secrets_dir / NEXT_KEY_FILE
-    if not nxt.exists():
-        return False
-    os.replace(nxt, secrets_dir / WAREHOUSE_KEY.file_name)
-    return True
-
-
 def attach_warehouse(con: duckdb.DuckDBPyConnection, path: Path, alias: str = CATALOG,
                      read_only: bool = False, key: str | None = None) -> None:
     """Attach the encrypted warehouse at ``path`` to ``con`` as ``alias``."""
@@ -123,7 +113,8 @@ def attach_warehouse(con: duckdb.DuckDBPyConnection, path: Path, alias: str = CA
                 con.execute(attach_sql(path, alias, nxt.read_text().strip(), read_only))
             except duckdb.Error:
                 raise _explain(exc, path) from None
-            _finish_rotation(secrets)
+            # the rotation died after replacing the warehouse, before its key file
+            os.replace(nxt, secrets / WAREHOUSE_KEY.file_name)
             return
         raise _explain(exc, path) from None
 
@@ -211,16 +202,8 @@ def rotate_key(path: Path, new_key: str | None = None) -> str:
             "there")
     encrypted = is_encrypted(path)
     nxt = secrets / NEXT_KEY_FILE
-    secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
     nxt.unlink(missing_ok=True)
-    if new_key:
-        fd = os.open(nxt, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(new_key)
-            fh.flush()
-            os.fsync(fh.fileno())
-    else:
-        create_key_file(nxt)
+    create_key_file(nxt, new_key)
     target_key = nxt.read_text().strip()
     tmp = path.with_name("warehouse.rotating.duckdb")
     copy_encrypted(path, tmp, current.key.decode() if encrypted else None, target_key)
