@@ -280,8 +280,10 @@ trip_ends as (
         on arrivals.direction = 'KEDATANGAN'
         and arrivals.passport_key = departures.passport_key
         and arrivals.crossed_at > departures.departed_at
-        and (passport_departures.next_departed_at is null
-            or arrivals.crossed_at <= passport_departures.next_departed_at)
+        -- no OR here: it would keep DuckDB from hashing on the passport (a nested loop
+        -- over all crossings, 80 s at scale 1.0)
+        and arrivals.crossed_at
+            <= coalesce(passport_departures.next_departed_at, 'infinity'::timestamp)
     group by departures.crossing_id
 ),
 
