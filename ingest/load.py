@@ -31,6 +31,7 @@ from ingest.messages import safe_rejection
 from ingest.readers import FileRejected, ReadResult, read_file
 from ingest.schema import KEY_VERSION, child_columns, raw_columns
 from tppo.config import settle_seconds as configured_settle
+from tppo.progress import Meter, timed_step
 from tppo.pseudonym import Pseudonymiser
 from tppo.warehouse import transaction
 
@@ -529,39 +530,49 @@ def _raw_line(feed: Feed) -> pl.Expr:
 # Each takes and returns a Batch; only `write` touches the warehouse (the history the
 # audit compares with and the codes seen before are handed in).
 
-def read_files(feed: Feed, landing: Path, pending: list[PendingFile], batch_id: str) -> Batch:
+def read_files(feed: Feed, landing: Path, pending: list[PendingFile], batch_id: str,
+               meter: Meter | None = None) -> Batch:
     """Read each pending file as text with its lineage; a file that cannot be read as a
-    whole is REJECTED with the reason, its unreadable rows go to the quarantine."""
+    whole is REJECTED with the reason, its unreadable rows go to the quarantine.
+    ``meter`` counts the files and rows read (:mod:`tppo.progress`)."""
     batch = Batch(feed=feed, batch_id=batch_id)
     for f in pending:
-        started = time.perf_counter()
-        out = FileOutcome(file_name=f.file_name, sha256=f.sha256, status="LOADED")
-        batch.outcomes[f.sha256] = out
-        path = landing / f.file_name
-        try:
-            _check_as_registered(path, landing, f.file_name, f.sha256)
-            read: ReadResult = read_file(feed, path)
-        except FileRejected as exc:
-            out.status, out.message = "REJECTED", safe_rejection(str(exc))
-            out.seconds = time.perf_counter() - started
-            continue
-        lineage = [
-            pl.lit(f.sha256).alias("_file_sha256"), pl.lit(f.file_name).alias("_file_name"),
-            pl.lit(f.delivery_date).alias("_delivery_date"),
-            pl.lit("_revisi" in Path(f.file_name).stem.lower()).alias("_is_revisi"),
-            pl.lit(batch_id).alias("_batch_id"),
-        ]
-        for r in read.rejects:
-            batch.quarantined(QuarantineRow(batch_id, feed.source, feed.name, f.file_name,
-                                            f.sha256, r.line_number, r.row_number, r.field,
-                                            r.reason, r.raw_text))
-        out.rows_read = read.rows_read
-        out.message = "; ".join(read.notes) or None
-        batch.frames.append(read.rows.with_columns(lineage))
-        if read.children is not None:
-            batch.child_frames.append(read.children.with_columns(lineage))
-        out.seconds = time.perf_counter() - started
+        out = _read_one(batch, landing, f)
+        if meter is not None:
+            meter.update(rows=out.rows_read)
     return batch
+
+
+def _read_one(batch: Batch, landing: Path, f: PendingFile) -> FileOutcome:
+    feed, batch_id = batch.feed, batch.batch_id
+    started = time.perf_counter()
+    out = FileOutcome(file_name=f.file_name, sha256=f.sha256, status="LOADED")
+    batch.outcomes[f.sha256] = out
+    path = landing / f.file_name
+    try:
+        _check_as_registered(path, landing, f.file_name, f.sha256)
+        read: ReadResult = read_file(feed, path)
+    except FileRejected as exc:
+        out.status, out.message = "REJECTED", safe_rejection(str(exc))
+        out.seconds = time.perf_counter() - started
+        return out
+    lineage = [
+        pl.lit(f.sha256).alias("_file_sha256"), pl.lit(f.file_name).alias("_file_name"),
+        pl.lit(f.delivery_date).alias("_delivery_date"),
+        pl.lit("_revisi" in Path(f.file_name).stem.lower()).alias("_is_revisi"),
+        pl.lit(batch_id).alias("_batch_id"),
+    ]
+    for r in read.rejects:
+        batch.quarantined(QuarantineRow(batch_id, feed.source, feed.name, f.file_name,
+                                        f.sha256, r.line_number, r.row_number, r.field,
+                                        r.reason, r.raw_text))
+    out.rows_read = read.rows_read
+    out.message = "; ".join(read.notes) or None
+    batch.frames.append(read.rows.with_columns(lineage))
+    if read.children is not None:
+        batch.child_frames.append(read.children.with_columns(lineage))
+    out.seconds = time.perf_counter() - started
+    return out
 
 
 def type_batch(batch: Batch, pseudo: Pseudonymiser,
@@ -712,12 +723,14 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_id: str,
               pseudo: Pseudonymiser, validate: Callable | None = None,
-              erased: ErasureRegister | None = None) -> FeedLoad:
+              erased: ErasureRegister | None = None,
+              progress: Path | None = None) -> FeedLoad:
     """Load every PENDING file of ``feed``; see the module docstring for the guarantees.
 
     Rows naming a person in the erasure register (``erased``) are counted as
     quarantined with a reason and without their text; persons nested in a
-    record are dropped from it.
+    record are dropped from it. Each step's progress goes to the task's log and to
+    the run's progress file ``progress`` (:mod:`tppo.progress`).
     """
     pending = [PendingFile(*r) for r in con.execute(
         "SELECT file_name, sha256, delivery_date FROM meta.deliveries "
@@ -726,17 +739,27 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_i
     result = FeedLoad(feed=feed.name)
     if not pending:
         return result
-    batch = read_files(feed, landing, pending, batch_id)
+    task = f"ingest_{feed.name}"
+    batch = read_files(feed, landing, pending, batch_id,
+                       Meter(task, "read", len(pending), "files", progress))
+    rows_read = sum(o.rows_read for o in batch.outcomes.values())
+    started = time.perf_counter()
     batch = type_batch(batch, pseudo, erased)
     batch = with_recent_ratio(batch, _history(con, feed))
+    timed_step(task, "type", rows_read, time.perf_counter() - started, progress)
+    rows = batch.rows.height if batch.rows is not None else 0
+    started = time.perf_counter()
     batch = audit(batch, validate)
+    timed_step(task, "audit", rows, time.perf_counter() - started, progress)
     if batch.audit_errored:
         # The audit itself broke: nothing is judged, nothing is loaded, the
         # files stay PENDING for the next attempt.
         result.files = list(batch.outcomes.values())
         return result
+    started = time.perf_counter()
     batch = settle(batch, _seen_codes(con, feed), erased)
     write(con, batch)
+    timed_step(task, "write", rows, time.perf_counter() - started, progress)
     result.files = list(batch.outcomes.values())
     return result
 

@@ -73,6 +73,15 @@ def test_the_run_shows_each_task_as_it_goes_with_durations_and_rows_per_feed(wor
                                            .replace(",", "")) > 0
     # printed before the end-of-run summary, i.e. as the run went
     assert run.stdout.index(finished["report"]) < run.stdout.index("DAG tppo_nightly run")
+    # inside the long tasks: percentage done and rows per second, before the task ended
+    progress = [x for x in lines if x.split()[1] == "progress"]
+    read = [x for x in progress if x.split()[2:4] == ["ingest_paspor", "read"]]
+    assert read and "100 %" in read[-1] and "files" in read[-1] and "rows/s" in read[-1]
+    assert run.stdout.index(read[-1]) < run.stdout.index(finished["ingest_paspor"])
+    assert any(x.split()[2:4] == ["ingest_paspor", "audit"] for x in progress)
+    nodes = [x for x in progress if x.split()[2] == "dbt_build"]
+    assert nodes and "100 %" in nodes[-1] and "nodes" in nodes[-1]
+    assert run.stdout.index(nodes[-1]) < run.stdout.index(finished["dbt_build"])
 
 
 def test_published_files_hold_the_contracted_marts(world):

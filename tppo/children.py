@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -74,14 +75,19 @@ def alive(pid: int) -> bool:
     return True
 
 
-def run_child(cmd: list[str], *, pid_file: Path | None = None, **kwargs
+def run_child(cmd: list[str], *, pid_file: Path | None = None,
+              on_line: Callable[[str], None] | None = None, **kwargs
               ) -> subprocess.CompletedProcess:
     """``subprocess.run(cmd, **kwargs)`` with a child that dies with this process.
 
     ``kwargs`` as for :func:`subprocess.run` (``capture_output``, ``text``, ``env``,
-    ``timeout``...); ``pid_file`` records the child while it runs."""
+    ``timeout``...); ``pid_file`` records the child while it runs. With ``on_line``,
+    the child's output (stdout and stderr as one text, in ``stdout``) is read line by
+    line as it comes and each line handed to ``on_line``."""
     capture = kwargs.pop("capture_output", False)
-    if capture:
+    if on_line is not None:
+        kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    elif capture:
         kwargs["stdout"] = kwargs["stderr"] = subprocess.PIPE
     timeout = kwargs.pop("timeout", None)
     check = kwargs.pop("check", False)
@@ -90,7 +96,10 @@ def run_child(cmd: list[str], *, pid_file: Path | None = None, **kwargs
             pid_file.parent.mkdir(parents=True, exist_ok=True)
             pid_file.write_text(f"{proc.pid} {start_time(proc.pid) or ''} {cmd[0]}\n")
         try:
-            out, err = proc.communicate(timeout=timeout)
+            if on_line is not None:
+                out, err = _follow(proc, on_line, timeout), ""
+            else:
+                out, err = proc.communicate(timeout=timeout)
         except BaseException:
             proc.kill()
             proc.wait()
@@ -102,6 +111,21 @@ def run_child(cmd: list[str], *, pid_file: Path | None = None, **kwargs
     if check:
         done.check_returncode()
     return done
+
+
+def _follow(proc: subprocess.Popen, on_line: Callable[[str], None],
+            timeout: float | None) -> str:
+    """Read ``proc``'s output to its end, handing each line to ``on_line``."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    lines = []
+    for line in proc.stdout:  # type: ignore[union-attr]
+        lines.append(line)
+        with contextlib.suppress(Exception):  # progress never breaks the child's work
+            on_line(line)
+        if deadline is not None and time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(proc.args, timeout or 0)
+    proc.wait(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+    return "".join(lines)
 
 
 def reap_stale(pid_file: Path, wait: float = 10.0) -> int | None:

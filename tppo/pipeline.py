@@ -27,6 +27,7 @@ from tppo.config import WIB, Paths, paths, retention_years
 from tppo.errors import DataProblem
 from tppo.faults import MARKERS as DISK_FULL
 from tppo.privacy import storage
+from tppo.progress import progress_file
 from tppo.pseudonym import load_key
 from tppo.publish import check_marts, new_unmapped_values
 from tppo.publish import publish as do_publish
@@ -116,7 +117,8 @@ def ingest(feed_name: str, batch_id: str, logical_date: dt.date) -> dict:
 
     with connect(p) as con:
         erased = ErasureRegister.load(con, p.secrets)
-        result = load_feed(con, f, p.landing, batch_id, pseudo, validate, erased)
+        result = load_feed(con, f, p.landing, batch_id, pseudo, validate, erased,
+                           progress=progress_file(p.work))
     log.info(result.summary())
     errors = [o for o in result.files if o.validation_result == "ERROR"]
     if errors:
@@ -157,7 +159,8 @@ def dbt_build(batch_id: str) -> dict:
     p = paths()
     with connect(p):
         pass  # the warehouse and its raw tables exist even before the first delivery
-    proc = run_dbt(["build", "--fail-fast"], p)
+    proc = run_dbt(["build", "--fail-fast"], p, progress=progress_file(p.work),
+                   task="dbt_build")
     (p.logs / "dbt" / f"build_{batch_id}.log").write_text(proc.stdout + proc.stderr)
     results_file = p.work / "dbt_target" / "run_results.json"
     failures: list[str] = []

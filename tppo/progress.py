@@ -12,6 +12,15 @@ quarantined (the ``ingest_*`` task's return value)::
 Polling the database (not a listener inside the task) keeps this outside the
 DAG: what is printed is what Airflow recorded. Lines hold task names and
 counts only, never data.
+
+Inside a long task, a :class:`Meter` measures one step (the files of a feed,
+dbt's models): every few seconds and at the end it writes a line with the
+percentage done and rows per second to the task's log and appends it to the
+run's progress file (:func:`progress_file`), which :class:`Progress` prints as it
+grows, so ``tppo run`` shows it too::
+
+    [01:00:04] progress  ingest_paspor  read    41 %    640/1,556 files  170,120 rows  52,300 rows/s
+    [01:01:10] progress  dbt_build      build   46 %     45/98 nodes  int_person_match_pairs
 """
 
 from __future__ import annotations
@@ -19,8 +28,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 FINISHED = {"success", "failed", "upstream_failed", "skipped", "up_for_retry", "removed"}
 
@@ -42,14 +57,89 @@ def describe(result: object) -> str:
             f"{result.get('rows_quarantined', 0):,} quarantined")
 
 
+# Seconds between two lines of one step (its first and last line are always written).
+EVERY = 3.0
+
+
+def progress_file(work: Path) -> Path:
+    """The run's progress lines (JSON, one per line), under ``$TPPO_HOME/work``."""
+    return work / "progress.jsonl"
+
+
+def rate(n: float, seconds: float) -> str:
+    return f"{n / seconds:,.0f}" if seconds > 0 else "-"
+
+
+class Meter:
+    """Progress of one step of a task: ``total`` units (files, dbt nodes), each bringing
+    rows. :meth:`update` writes a line at most every :data:`EVERY` seconds, and
+    always when the step completes."""
+
+    def __init__(self, task: str, step: str, total: int, unit: str,
+                 sink: Path | None = None, every: float = EVERY,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.task, self.step, self.total, self.unit = task, step, total, unit
+        self.sink, self.every, self.clock = sink, every, clock
+        self.started = self.last = clock()
+        self.done, self.rows, self.lines = 0, 0, []
+        self._finished = False
+
+    def line(self, note: str | None = None) -> str:
+        pct = 100 * self.done / self.total if self.total else 100.0
+        width = len(f"{self.total:,}")
+        text = (f"{self.task:<14} {self.step:<7} {pct:3.0f} %  {self.done:>{width},}/"
+                f"{self.total:,} {self.unit}")
+        if self.rows:
+            elapsed = self.clock() - self.started
+            text += f"  {self.rows:,} rows  {rate(self.rows, elapsed)} rows/s"
+        return text + (f"  {note}" if note else "")
+
+    def update(self, done: int | None = None, rows: int = 0, note: str | None = None) -> None:
+        """``done`` units so far (default: one more), ``rows`` more rows."""
+        self.done = self.done + 1 if done is None else done
+        self.rows += rows
+        now = self.clock()
+        complete = self.done >= self.total
+        if complete and self._finished:
+            return
+        if complete or now - self.last >= self.every or self.done == 1:
+            self.last = now
+            self._finished = complete
+            self.emit(self.line(note))
+
+    def emit(self, text: str) -> None:
+        self.lines.append(text)
+        log.info("progress: %s", text)
+        if self.sink is None:
+            return
+        record = json.dumps({"at": dt.datetime.now().astimezone().isoformat(),
+                             "line": text}) + "\n"
+        with contextlib.suppress(OSError):  # progress never fails a task
+            fd = os.open(self.sink, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, record.encode())
+            finally:
+                os.close(fd)
+
+
+def timed_step(task: str, step: str, rows: int, seconds: float, sink: Path | None) -> None:
+    """One line for a step done in one go (typing, the audit, the write)."""
+    Meter(task, step, 1, "step", sink).emit(
+        f"{task:<14} {step:<7} {rows:,} rows in {seconds:.1f} s  {rate(rows, seconds)} rows/s")
+
+
 class Progress(threading.Thread):
     """Print task starts and ends of the DAG run of ``logical_date`` to ``fd``."""
 
     def __init__(self, dag_id: str, logical_date: dt.datetime, fd: int,
-                 interval: float = 0.5) -> None:
+                 interval: float = 0.5, lines_from: Path | None = None) -> None:
         super().__init__(name="tppo-progress", daemon=True)
         self.dag_id, self.logical_date, self.fd, self.interval = (
             dag_id, logical_date, fd, interval)
+        self.lines_from, self._offset = lines_from, 0
+        if lines_from is not None:  # only this run's lines
+            with contextlib.suppress(OSError):
+                lines_from.unlink()
         self.seen: dict[str, str] = {}
         self.lines: list[str] = []
         self._halt = threading.Event()
@@ -69,10 +159,30 @@ class Progress(threading.Thread):
             os.write(self.fd, (line + "\n").encode())
 
     def poll(self) -> None:
-        try:
+        # a busy or locked database: try again at the next poll
+        with contextlib.suppress(Exception):
             self._poll()
-        except Exception:  # noqa: BLE001  (a busy or locked database: try again later)
+        self._tail()
+
+    def _tail(self) -> None:
+        """Print the progress lines tasks appended since the last poll."""
+        if self.lines_from is None:
             return
+        try:
+            with open(self.lines_from, "rb") as fh:
+                fh.seek(self._offset)
+                chunk = fh.read()
+        except OSError:
+            return
+        end = chunk.rfind(b"\n") + 1  # a line still being written waits
+        self._offset += end
+        for raw in chunk[:end].splitlines():
+            try:
+                record = json.loads(raw)
+                at = dt.datetime.fromisoformat(record["at"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            self._write(f"[{at:%H:%M:%S}] progress  {record['line']}")
 
     def _poll(self) -> None:
         from airflow.models.dagrun import DagRun

@@ -32,7 +32,7 @@ from tppo.config import (
 from tppo.errors import ExitCode, RunLocked
 from tppo.faults import disk_full_reason
 from tppo.pipeline import UNWRITTEN_FAILURES, batch_id_of, failures_dir
-from tppo.progress import Progress
+from tppo.progress import Progress, progress_file
 from tppo.rebuild import set_aside
 from tppo.warehouse import open_warehouse
 from tppo.warehouse_check import ensure_whole
@@ -256,10 +256,11 @@ def _published_state(p: Paths) -> dict[str, tuple[int, int] | None]:
     return out
 
 
-def _execute(when: dt.datetime, console: int | None = None) -> dict:
+def _execute(when: dt.datetime, console: int | None = None,
+             progress_lines: Path | None = None) -> dict:
     """Import the DAG and run it once with ``dag.test()``; what happened. With
-    ``console``, each task's start and end is written there as it happens
-    (:mod:`tppo.progress`)."""
+    ``console``, each task's start and end is written there as it happens, and the
+    lines the tasks append to ``progress_lines`` (:mod:`tppo.progress`)."""
     from airflow.dag_processing.dagbag import DagBag
 
 
@@ -268,7 +269,8 @@ def _execute(when: dt.datetime, console: int | None = None) -> dict:
     if errors:
         return {"errors": errors}
     dag = bag.get_dag(DAG_ID)
-    progress = Progress(DAG_ID, when, console) if console is not None else None
+    progress = (Progress(DAG_ID, when, console, lines_from=progress_lines)
+                if console is not None else None)
     if progress:
         progress.start()
     try:
@@ -388,7 +390,7 @@ def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool,
                 if log_file:
                     print(f"running DAG {DAG_ID} (Airflow's log: {log_file})", flush=True)
                 with output_to(log_file) as console:
-                    outcome = _execute(when, console)
+                    outcome = _execute(when, console, progress_file(p.work))
             finally:
                 make_private(p.logs, p.validation)
     except Exception as exc:
