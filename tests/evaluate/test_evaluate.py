@@ -134,3 +134,13 @@ def test_routes_are_measured_per_checkpoint_month(evaluated):
     assert routes.suspected_error is not None and routes.suspected_true > 0
     assert routes.transit_persons_true > 0 and routes.transit_persons_found > 0
     assert "Routes (mart_routes) per checkpoint-month" in evaluate.format_report(ev)
+
+
+def test_foreign_nationals_past_their_permits_are_measured_against_the_truth(evaluated):
+    _, ev = evaluated
+    o = ev.overstays
+    assert o["overstays_true"] > 0, evaluate.format_report(ev)
+    checks = ev.checks()
+    for name in ("overstay_precision", "overstay_recall"):
+        value, threshold, met = checks[name]
+        assert threshold == 0.95 and met, (name, value, evaluate.format_report(ev))
