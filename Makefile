@@ -67,8 +67,12 @@ test-soak: setup system-deps
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# What a night costs (benchmarks/bench_night.py: read pass, empty run, full run, one more
+# day, peak memory and the ratios; docs/BENCHMARKS.md). National size:
+# make bench BENCH_ARGS="--scales 1.0,10" (generating scale 10 needs about 16 GB).
+BENCH_ARGS ?= --scales 1.0
 bench: setup
-	$(VENV)/bin/python benchmarks/bench_synth.py
+	$(VENV)/bin/python benchmarks/bench_night.py $(BENCH_ARGS)
 
 clean:
 	rm -rf data/home data/landing data/truth

@@ -108,5 +108,5 @@ def test_the_run_prints_the_tasks_progress_lines_as_they_are_appended(tmp_path):
     os.close(write)
     printed = os.read(read, 10000).decode().splitlines()
     os.close(read)
-    assert len(printed) == 1 and " progress  ingest_paspor  read     50 %" in printed[0]
+    assert len(printed) == 1 and " progress  ingest_paspor      read   50 %" in printed[0]
     assert watcher.lines == printed

@@ -19,8 +19,8 @@ percentage done and rows per second to the task's log and appends it to the
 run's progress file (:func:`progress_file`), which :class:`Progress` prints as it
 grows, so ``tppo run`` shows it too::
 
-    [01:00:04] progress  ingest_paspor  read    41 %    640/1,556 files  170,120 rows  52,300 rows/s
-    [01:01:10] progress  dbt_build      build   46 %     45/98 nodes  int_person_match_pairs
+  [01:00:04] progress  ingest_paspor      read   41 %  640/1,556 files  170,120 rows  52,300 rows/s
+  [01:01:10] progress  dbt_build          build  46 %  290/631 nodes  last: int_person_match_pairs
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Meter:
     def line(self, note: str | None = None) -> str:
         pct = 100 * self.done / self.total if self.total else 100.0
         width = len(f"{self.total:,}")
-        text = (f"{self.task:<14} {self.step:<7} {pct:3.0f} %  {self.done:>{width},}/"
+        text = (f"{self.task:<18} {self.step:<5} {pct:3.0f} %  {self.done:>{width},}/"
                 f"{self.total:,} {self.unit}")
         if self.rows:
             elapsed = self.clock() - self.started
@@ -125,7 +125,7 @@ class Meter:
 def timed_step(task: str, step: str, rows: int, seconds: float, sink: Path | None) -> None:
     """One line for a step done in one go (typing, the audit, the write)."""
     Meter(task, step, 1, "step", sink).emit(
-        f"{task:<14} {step:<7} {rows:,} rows in {seconds:.1f} s  {rate(rows, seconds)} rows/s")
+        f"{task:<18} {step:<5} {rows:,} rows in {seconds:.1f} s  {rate(rows, seconds)} rows/s")
 
 
 class Progress(threading.Thread):
@@ -159,10 +159,11 @@ class Progress(threading.Thread):
             os.write(self.fd, (line + "\n").encode())
 
     def poll(self) -> None:
+        # first what the tasks wrote, so that a task's last lines come before its end
+        self._tail()
         # a busy or locked database: try again at the next poll
         with contextlib.suppress(Exception):
             self._poll()
-        self._tail()
 
     def _tail(self) -> None:
         """Print the progress lines tasks appended since the last poll."""
