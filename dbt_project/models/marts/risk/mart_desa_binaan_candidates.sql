@@ -57,34 +57,8 @@ evidence as (
     group by village_code
 ),
 
-designated_months as (
-    select
-        village_months.village_code,
-        designations.designated_on,
-        village_months.month < date_trunc('month', designations.designated_on) as is_before,
-        village_months.month > date_trunc('month', designations.designated_on) as is_after,
-        village_months.suspected_nonprocedural_departures,
-        village_months.tppo_victims,
-        village_months.risk_score
-    from village_months
-    inner join designations using (village_code)
-),
-
 designation_trend as (
-    select
-        village_code,
-        count(*) filter (where is_before) as months_before_designation,
-        count(*) filter (where is_after) as months_after_designation,
-        avg(suspected_nonprocedural_departures) filter (where is_before)
-            as suspected_per_month_before,
-        avg(suspected_nonprocedural_departures) filter (where is_after)
-            as suspected_per_month_after,
-        avg(tppo_victims) filter (where is_before) as victims_per_month_before,
-        avg(tppo_victims) filter (where is_after) as victims_per_month_after,
-        avg(risk_score) filter (where is_before) as risk_score_before,
-        avg(risk_score) filter (where is_after) as risk_score_after
-    from designated_months
-    group by village_code
+    {{ designation_trend('village_months', 'designations', ['village_code']) }}
 ),
 
 recent_trend as (
@@ -153,8 +127,8 @@ final as (
                 evidence.procedural_placements || ' procedural placement(s)' end
         ), '') as evidence_summary,
         cast(round(recent_trend.risk_trend_6m, 4) as double) as risk_trend_6m,
-        cast(designation_trend.months_before_designation as integer) as months_before_designation,
-        cast(designation_trend.months_after_designation as integer) as months_after_designation,
+        cast(designation_trend.months_before as integer) as months_before_designation,
+        cast(designation_trend.months_after as integer) as months_after_designation,
         cast(round(designation_trend.suspected_per_month_before, 4) as double)
             as suspected_per_month_before,
         cast(round(designation_trend.suspected_per_month_after, 4) as double)

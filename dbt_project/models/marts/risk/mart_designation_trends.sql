@@ -24,35 +24,8 @@ places as (
     from village_months
 ),
 
-designated_months as (
-    select
-        designations.village_code,
-        designations.program,
-        village_months.month < date_trunc('month', designations.designated_on) as is_before,
-        village_months.month > date_trunc('month', designations.designated_on) as is_after,
-        village_months.suspected_nonprocedural_departures,
-        village_months.tppo_victims,
-        village_months.risk_score
-    from designations
-    inner join village_months using (village_code)
-),
-
 trend as (
-    select
-        village_code,
-        program,
-        count(*) filter (where is_before) as months_before,
-        count(*) filter (where is_after) as months_after,
-        avg(suspected_nonprocedural_departures) filter (where is_before)
-            as suspected_per_month_before,
-        avg(suspected_nonprocedural_departures) filter (where is_after)
-            as suspected_per_month_after,
-        avg(tppo_victims) filter (where is_before) as victims_per_month_before,
-        avg(tppo_victims) filter (where is_after) as victims_per_month_after,
-        avg(risk_score) filter (where is_before) as risk_score_before,
-        avg(risk_score) filter (where is_after) as risk_score_after
-    from designated_months
-    group by village_code, program
+    {{ designation_trend('village_months', 'designations', ['village_code', 'program']) }}
 ),
 
 final as (
