@@ -1,6 +1,6 @@
 -- Every BPS village x every report month: foreign permit holders overstaying at the
 -- month's checkpoint (int_permit_holders_checked), and the Timpora findings resolved to
--- the village that month (int_village_events_unioned): persons found as foreigners
+-- the village that month (int_timpora_findings_located): persons found as foreigners
 -- without a permit or past it (WNA_TANPA_IZIN, WNA_OVERSTAY), and the operations with
 -- any finding there. Counts zero-filled integers.
 with months as (
@@ -17,16 +17,8 @@ holders as (
 ),
 
 findings as (
-    select
-        events.village_code,
-        events.event_month as month,
-        events.quantity,
-        staged.operation_id,
-        staged.finding_type
-    from {{ ref('int_village_events_unioned') }} as events
-    inner join {{ ref('stg_imigrasi__timpora_findings') }} as staged
-        on staged.finding_id = events.unit_id
-    where events.measure = 'timpora_findings' and events.village_code is not null
+    select village_code, event_month as month, quantity, operation_id, is_foreigner_finding
+    from {{ ref('int_timpora_findings_located') }}
 ),
 
 overstay_counts as (
@@ -40,8 +32,7 @@ finding_counts as (
     select
         village_code,
         month,
-        sum(quantity) filter (where finding_type in ('WNA_OVERSTAY', 'WNA_TANPA_IZIN'))
-            as timpora_foreigner_findings,
+        sum(quantity) filter (where is_foreigner_finding) as timpora_foreigner_findings,
         count(distinct operation_id) as timpora_operations
     from findings
     group by village_code, month

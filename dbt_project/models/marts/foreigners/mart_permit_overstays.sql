@@ -16,23 +16,13 @@ offices as (
 ),
 
 findings as (
-    select
-        events.village_code,
-        events.event_date,
-        events.quantity,
-        staged.operation_id,
-        staged.finding_type
-    from {{ ref('int_village_events_unioned') }} as events
-    inner join {{ ref('stg_imigrasi__timpora_findings') }} as staged
-        on staged.finding_id = events.unit_id
-    where events.measure = 'timpora_findings' and events.village_code is not null
+    select * from {{ ref('int_timpora_findings_located') }}
 ),
 
 since as (
     select
         holders.passport_key,
-        sum(findings.quantity) filter (
-            where findings.finding_type in ('WNA_OVERSTAY', 'WNA_TANPA_IZIN'))
+        sum(findings.quantity) filter (where findings.is_foreigner_finding)
             as timpora_foreigner_findings_since,
         count(distinct findings.operation_id) as timpora_operations_since
     from holders
