@@ -18,7 +18,7 @@ import re
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import astuple, dataclass, field, fields, replace
 from pathlib import Path
 
 import duckdb
@@ -273,13 +273,29 @@ def discover(con: duckdb.DuckDBPyConnection, landing: Path, logical_date: dt.dat
                modified=_mtime(st))
         out.new_pending += 1
         out.pending_by_feed[feed_name] = out.pending_by_feed.get(feed_name, 0) + 1
-    if rows:
-        con.executemany(
-            "INSERT INTO meta.deliveries (file_name, source, feed, delivery_date, size_bytes, "
-            "sha256, status, duplicate_of, batch_id, discovered_at, message, rows_read, "
-            "rows_loaded, rows_quarantined, modified_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    insert_rows(con, "meta.deliveries", DELIVERY_COLUMNS, rows)
     return out
+
+
+DELIVERY_COLUMNS = ("file_name", "source", "feed", "delivery_date", "size_bytes", "sha256",
+                    "status", "duplicate_of", "batch_id", "discovered_at", "message",
+                    "rows_read", "rows_loaded", "rows_quarantined", "modified_at")
+
+
+def _frame_of(columns: tuple[str, ...], rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=list(columns), orient="row", infer_schema_length=None)
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
+                rows: list[tuple]) -> None:
+    """Insert ``rows`` (tuples in the order of ``columns``) in one statement: DuckDB casts
+    each column to the table's type. One statement, not one per row: 5,000 rows take
+    about 0.06 s this way and 1.4 s through ``executemany``."""
+    if not rows:
+        return
+    frame = _frame_of(columns, rows)  # noqa: F841  (read by DuckDB's replacement scan)
+    names = ", ".join(columns)
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM frame")
 
 
 def _inside(path: Path, landing: Path) -> bool:
@@ -696,29 +712,34 @@ def write(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
             if batch.children is not None:
                 _insert(con, feed.child.table, child_columns(feed),  # type: ignore[union-attr]
                         batch.children.filter(pl.col("_file_sha256").is_in(list(accepted))))
-        if batch.findings:
-            con.executemany("INSERT INTO meta.validations VALUES "
-                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [f.values() for f in batch.findings])
+        insert_rows(con, "meta.validations", VALIDATION_COLUMNS,
+                    [f.values() for f in batch.findings])
         if batch.codes is not None and batch.codes.height:
-            con.executemany(
-                "INSERT INTO meta.unmapped_codes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(batch.batch_id, feed.source, feed.name, r["_file_name"], r["_delivery_date"],
-                  r["field"], r["value"], r["n_rows"])
-                 for r in batch.codes.iter_rows(named=True)])
-        kept = [q.values() for q in batch.quarantine if q.file_sha256 in accepted]
-        if kept:
-            con.executemany("INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            kept)
+            insert_rows(con, "meta.unmapped_codes", CODE_COLUMNS,
+                        [(batch.batch_id, feed.source, feed.name, r["_file_name"],
+                          r["_delivery_date"], r["field"], r["value"], r["n_rows"])
+                         for r in batch.codes.iter_rows(named=True)])
+        insert_rows(con, "meta.quarantine", QUARANTINE_COLUMNS,
+                    [q.values() for q in batch.quarantine if q.file_sha256 in accepted])
         loaded_at = _now()
-        con.executemany(
-            "UPDATE meta.deliveries SET status = ?, batch_id = ?, loaded_at = ?, "
-            "load_seconds = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?, "
-            "validation_result = ?, message = ? WHERE file_name = ?",
-            [[o.status, batch.batch_id, loaded_at, o.seconds, o.rows_read,
-              o.rows_loaded if o.status == "LOADED" else 0,
-              o.rows_quarantined if o.status == "LOADED" else 0,
-              o.validation_result, o.message, o.file_name] for o in batch.outcomes.values()])
+        outcomes = _frame_of(OUTCOME_COLUMNS, [  # noqa: F841  (read by DuckDB)
+            (o.file_name, o.status, batch.batch_id, loaded_at, o.seconds, o.rows_read,
+             o.rows_loaded if o.status == "LOADED" else 0,
+             o.rows_quarantined if o.status == "LOADED" else 0,
+             o.validation_result, o.message) for o in batch.outcomes.values()])
+        con.execute(
+            "UPDATE meta.deliveries AS d SET "
+            + ", ".join(f"{c} = o.{c}" for c in OUTCOME_COLUMNS[1:])
+            + " FROM outcomes AS o WHERE d.file_name = o.file_name")
+
+
+VALIDATION_COLUMNS = tuple(f.name for f in fields(ValidationRow))
+CODE_COLUMNS = ("batch_id", "source", "feed", "file_name", "delivery_date", "field", "value",
+                "n_rows")
+QUARANTINE_COLUMNS = tuple(f.name for f in fields(QuarantineRow))
+OUTCOME_COLUMNS = ("file_name", "status", "batch_id", "loaded_at", "load_seconds",
+                   "rows_read", "rows_loaded", "rows_quarantined", "validation_result",
+                   "message")
 
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed: Feed, landing: Path, batch_id: str,
