@@ -113,8 +113,10 @@ addressed as (
 ),
 
 traveller_names as (
-    select passport_key, {{ normalise_full_name('person_name') }} as name_norm, count(*) as n
-    from crossings
+    -- each passport's distinct names normalised once, not once per crossing
+    select passport_key, {{ normalise_full_name('person_name') }} as name_norm,
+        cast(sum(n) as bigint) as n
+    from (select passport_key, person_name, count(*) as n from crossings group by all)
     group by all
 ),
 
