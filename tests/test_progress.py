@@ -10,7 +10,7 @@ import os
 import sys
 
 from tppo.children import run_child
-from tppo.progress import Meter, Progress, describe, progress_file
+from tppo.progress import Meter, Progress, describe, progress_file, start_run
 from tppo.transform import DbtProgress
 
 
@@ -105,8 +105,12 @@ def test_the_run_prints_the_tasks_progress_lines_as_they_are_appended(tmp_path):
     with open(sink, "a") as fh:
         fh.write('{"at": "2025-01-01T01:00:00+07:00", "line": "half a li')  # still written
     watcher._tail()
+    start_run(sink)  # the run's first task starts the file anew (as under the scheduler)
+    Meter("ingest_wna", "read", 1, "files", sink).update(rows=3)
+    watcher._tail()
     os.close(write)
     printed = os.read(read, 10000).decode().splitlines()
     os.close(read)
-    assert len(printed) == 1 and " progress  ingest_paspor      read   50 %" in printed[0]
+    assert len(printed) == 2 and " progress  ingest_paspor      read   50 %" in printed[0]
+    assert " progress  ingest_wna         read  100 %" in printed[1]
     assert watcher.lines == printed

@@ -27,7 +27,7 @@ from tppo.config import WIB, Paths, paths, retention_years
 from tppo.errors import DataProblem
 from tppo.faults import MARKERS as DISK_FULL
 from tppo.privacy import storage
-from tppo.progress import progress_file
+from tppo.progress import progress_file, start_run
 from tppo.pseudonym import load_key
 from tppo.publish import check_marts, new_unmapped_values
 from tppo.publish import publish as do_publish
@@ -76,6 +76,7 @@ def discover(batch_id: str, logical_date: dt.date) -> dict:
     except WarehouseDamaged as exc:
         raise DataProblem(str(exc)) from None
     years = retention_years()
+    start_run(progress_file(p.work))
     with connect(p) as con:
         problem = storage.key_mismatch(con, pseudo)
         if problem:

@@ -109,23 +109,36 @@ class Meter:
 
     def emit(self, text: str) -> None:
         self.lines.append(text)
-        log.info("progress: %s", text)
-        if self.sink is None:
-            return
-        record = json.dumps({"at": dt.datetime.now().astimezone().isoformat(),
-                             "line": text}) + "\n"
-        with contextlib.suppress(OSError):  # progress never fails a task
-            fd = os.open(self.sink, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, record.encode())
-            finally:
-                os.close(fd)
+        emit(text, self.sink)
+
+
+def emit(text: str, sink: Path | None) -> None:
+    """One progress line to the task's log and, with ``sink``, to the run's file."""
+    log.info("progress: %s", text)
+    if sink is None:
+        return
+    record = json.dumps({"at": dt.datetime.now().astimezone().isoformat(), "line": text})
+    with contextlib.suppress(OSError):  # progress never fails a task
+        fd = os.open(sink, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (record + "\n").encode())
+        finally:
+            os.close(fd)
 
 
 def timed_step(task: str, step: str, rows: int, seconds: float, sink: Path | None) -> None:
     """One line for a step done in one go (typing, the audit, the write)."""
-    Meter(task, step, 1, "step", sink).emit(
-        f"{task:<18} {step:<5} {rows:,} rows in {seconds:.1f} s  {rate(rows, seconds)} rows/s")
+    emit(f"{task:<18} {step:<5} {rows:,} rows in {seconds:.1f} s  {rate(rows, seconds)} rows/s",
+         sink)
+
+
+def start_run(sink: Path) -> None:
+    """A new run's progress file starts empty (the run's first task calls this, so that
+    nights under the scheduler do not add up): the last run's lines move to ``.1``.
+    Renamed, not deleted, so that the new file cannot take over the old one's inode,
+    by which a reader following it tells that the file is new."""
+    with contextlib.suppress(OSError):
+        os.replace(sink, sink.with_name(sink.name + ".1"))
 
 
 class Progress(threading.Thread):
@@ -136,10 +149,9 @@ class Progress(threading.Thread):
         super().__init__(name="tppo-progress", daemon=True)
         self.dag_id, self.logical_date, self.fd, self.interval = (
             dag_id, logical_date, fd, interval)
-        self.lines_from, self._offset = lines_from, 0
+        self.lines_from, self._offset, self._file = lines_from, 0, (0, 0)
         if lines_from is not None:  # only this run's lines
-            with contextlib.suppress(OSError):
-                lines_from.unlink()
+            start_run(lines_from)
         self.seen: dict[str, str] = {}
         self.lines: list[str] = []
         self._halt = threading.Event()
@@ -171,6 +183,9 @@ class Progress(threading.Thread):
             return
         try:
             with open(self.lines_from, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if (st.st_ino, st.st_dev) != self._file or st.st_size < self._offset:
+                    self._file, self._offset = (st.st_ino, st.st_dev), 0  # a new file
                 fh.seek(self._offset)
                 chunk = fh.read()
         except OSError:
