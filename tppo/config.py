@@ -244,6 +244,35 @@ def in_process_run() -> bool:
     return os.environ.get(RUN_MODE_VAR) == "in-process"
 
 
+DUCKDB_MEMORY_VAR = "TPPO_DUCKDB_MEMORY_LIMIT"
+# DuckDB's share of the machine per database instance: a night has at most three at once
+# (the run's own, dbt's, and Splink's inside dbt), besides the frames Python holds.
+DUCKDB_MEMORY_SHARE = 0.25
+
+
+def machine_memory() -> int:
+    """Bytes of memory this process may use: the machine's, or its cgroup's limit when
+    lower (a container's)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            value = Path(limit).read_text().strip()
+        except OSError:
+            continue
+        if value.isdigit():
+            total = min(total, int(value))
+    return total
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's ``memory_limit`` for every database instance of a run:
+    ``TPPO_DUCKDB_MEMORY_LIMIT`` (DuckDB's syntax, e.g. ``4GiB``) or a quarter of
+    :func:`machine_memory`. Past it DuckDB spills to encrypted temporary files
+    (tppo.warehouse.tune)."""
+    raw = os.environ.get(DUCKDB_MEMORY_VAR, "").strip()
+    return raw or f"{int(machine_memory() * DUCKDB_MEMORY_SHARE) // 2**20}MiB"
+
+
 def run_marker(variable: str) -> str | None:
     """A value one process of a run leaves for its children (not a setting)."""
     return os.environ.get(variable)

@@ -1,13 +1,15 @@
 """dbt-duckdb plugin: gives dbt's connection the OpenSSL that writing the encrypted
-warehouse needs (dbt_project/profiles.yml), before dbt-duckdb attaches the file."""
+warehouse needs (dbt_project/profiles.yml), before dbt-duckdb attaches the file, and the
+run's memory limit with encrypted spill files (tppo.warehouse.tune)."""
 
 from __future__ import annotations
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from tppo.warehouse import load_crypto
+from tppo.config import paths
+from tppo.warehouse import tune
 
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:
-        load_crypto(conn)
+        tune(conn, paths().warehouse)

@@ -46,6 +46,9 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from tppo.config import paths
+from tppo.warehouse import tune
+
 log = logging.getLogger(__name__)
 
 MATCH_THRESHOLD = 0.95
@@ -323,6 +326,7 @@ def score_pairs(records: pl.DataFrame, clusters: _Clusters) -> ScoredPairs:
     label_pairs = int(frame.filter(pl.col("nik_key").is_not_null()).group_by("nik_key").len()
                       .select((pl.col("len") * (pl.col("len") - 1) // 2).sum()).item() or 0)
     con = duckdb.connect()
+    tune(con, paths().warehouse)  # the records are personal data: spills encrypted
     con.execute("SET threads = 1")  # u sampling is only reproducible single-threaded
     try:
         api = DuckDBAPI(connection=con)

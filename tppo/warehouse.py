@@ -17,7 +17,9 @@ rotate-warehouse-key``, docs/PRIVACY.md).
 
 from __future__ import annotations
 
+import itertools
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from tppo.config import DUCKDB_MEMORY_VAR, duckdb_memory_limit
 from tppo.errors import KeyProblem
 from tppo.pseudonym import Secret, create_key_file, load_secret
 
@@ -56,6 +59,42 @@ def httpfs_extension() -> Path:
 def load_crypto(con: duckdb.DuckDBPyConnection) -> None:
     """Give ``con`` OpenSSL, without which DuckDB writes no encrypted file."""
     con.execute(f"LOAD {sql_literal(httpfs_extension())}")
+
+
+_SPILLS = itertools.count()
+
+
+def spill_root(warehouse: Path) -> Path:
+    """Where DuckDB instances reading ``warehouse`` spill: ``<warehouse>.tmp``, in the
+    restricted folder, one folder per instance below it (DuckDB removes its own when the
+    instance closes; a killed run's are removed by the next run, tppo.runner)."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + ".tmp")
+
+
+def tune(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Set ``con``'s memory limit from the machine (tppo.config.duckdb_memory_limit) and
+    make it spill, past that, into its own folder below :func:`spill_root`, encrypted:
+    a sort or join over the warehouse's rows that does not fit writes them out in
+    temporary files, which DuckDB leaves in plain text unless told otherwise. Done once
+    per connection (a second call changes nothing)."""
+    root = spill_root(warehouse)
+    if not root.parent.is_dir():  # no warehouse folder (a unit test of the linking)
+        root = Path(tempfile.gettempdir()) / f"tppo-duckdb-{os.getuid()}"
+    if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0].startswith(
+            str(root)):
+        return
+    load_crypto(con)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    limit = duckdb_memory_limit()
+    try:
+        con.execute(f"SET memory_limit = {sql_literal(limit)}")
+    except duckdb.Error as exc:
+        raise ValueError(f"{DUCKDB_MEMORY_VAR}={limit!r} is not a memory size DuckDB reads "
+                         f"({exc}); write it like 4GiB or 4000MB") from None
+    con.execute("SET temp_file_encryption = true")
+    con.execute(f"SET temp_directory = "
+                f"{sql_literal(root / f'{os.getpid()}-{next(_SPILLS)}')}")
 
 
 def secrets_dir_of(warehouse: Path) -> Path:
@@ -96,8 +135,7 @@ def attach_warehouse(con: duckdb.DuckDBPyConnection, path: Path, alias: str = CA
     """Attach the encrypted warehouse at ``path`` to ``con`` as ``alias``."""
     path = Path(path)
     secrets = secrets_dir_of(path)
-    if not read_only:
-        load_crypto(con)
+    tune(con, path)
     try:
         key = key or warehouse_key(secrets, create=not read_only and not path.exists())
     except KeyProblem:
@@ -140,7 +178,7 @@ def copy_encrypted(source: Path, target: Path, source_key: str | None, target_ke
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        load_crypto(con)
+        tune(con, source)
         if source_key is None:
             con.execute(f"ATTACH {sql_literal(source)} AS src (READ_ONLY)")
         else:

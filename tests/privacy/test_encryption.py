@@ -4,14 +4,18 @@ upgrade of a warehouse written before encryption."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tppo.config import DUCKDB_MEMORY_VAR, duckdb_memory_limit, machine_memory
 from tppo.errors import KeyProblem, MissingKeyError
 from tppo.warehouse import (
     NEXT_KEY_FILE,
@@ -19,6 +23,7 @@ from tppo.warehouse import (
     is_encrypted,
     open_warehouse,
     rotate_key,
+    spill_root,
 )
 
 NIK, NAME = "1809014506900123", "KANARI WARSITO"
@@ -173,3 +178,57 @@ def test_with_the_key_lost_a_rebuild_sets_the_file_aside_and_starts_a_new_one(tm
     assert (folder / "warehouse.duckdb").exists()
     with open_warehouse(p.warehouse, read_only=True) as con:  # new, under the key there is
         assert con.execute("SELECT count(*) FROM meta.erasures").fetchall() == [(0,)]
+
+
+# -- what DuckDB spills past its memory limit (tppo.warehouse.tune) ----------------------
+
+def test_a_sort_that_does_not_fit_spills_encrypted_into_the_restricted_folder(tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setenv(DUCKDB_MEMORY_VAR, "64MiB")
+    path = _warehouse(tmp_path)
+    root = spill_root(path)
+    seen: list[tuple[str, bool]] = []
+    halt = threading.Event()
+
+    def watch() -> None:  # the temporary files exist only while the query runs
+        while not halt.is_set():
+            for f in root.rglob("*.tmp"):
+                with contextlib.suppress(OSError):
+                    data = f.read_bytes()
+                    seen.append((str(f), NIK.encode() in data or NAME.encode() in data))
+            time.sleep(0.02)
+
+    with open_warehouse(path) as con:
+        assert con.execute("SELECT current_setting('temp_file_encryption')").fetchall() == [
+            (True,)]
+        assert con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] \
+            .startswith(str(root))
+        con.execute("CREATE TABLE raw.many AS SELECT ? || range AS nik, ? || range AS nama, "
+                    "random() AS r FROM range(3000000)", [NIK, NAME])
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            n = con.execute("SELECT count(*) FROM (SELECT nik, nama FROM raw.many "
+                            "ORDER BY r, nama)").fetchall()[0][0]
+        finally:
+            halt.set()
+            watcher.join()
+    assert n == 3_000_000
+    assert seen, "nothing was spilled: the memory limit did not hold"
+    assert {f.split("/")[-2].split("-")[0] for f, _ in seen} == {str(os.getpid())}
+    assert not any(plain for _, plain in seen), "a spill file holds personal data in clear"
+    assert oct(root.stat().st_mode & 0o777) == "0o700"
+    assert list(root.iterdir()) == []  # DuckDB removed its folder when it closed
+
+
+def test_the_memory_limit_is_a_quarter_of_the_machine_unless_set(tmp_path, monkeypatch):
+    monkeypatch.delenv(DUCKDB_MEMORY_VAR, raising=False)
+    assert duckdb_memory_limit() == f"{machine_memory() // 4 // 2**20}MiB"
+    assert 0 < machine_memory() <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    monkeypatch.setenv(DUCKDB_MEMORY_VAR, "3GiB")
+    with open_warehouse(_warehouse(tmp_path)) as con:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit == "3.0 GiB"
+    monkeypatch.setenv(DUCKDB_MEMORY_VAR, "plenty")
+    with pytest.raises(ValueError, match=f"{DUCKDB_MEMORY_VAR}='plenty'"):
+        open_warehouse(tmp_path / "restricted" / "warehouse.duckdb")
