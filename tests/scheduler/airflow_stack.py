@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg2
 import pytest
 
-from tppo.config import DAG_ID, DAGS_DIR
+from tppo.config import DAG_ID, DAGS_DIR, WRITER_POOL
 
 BIN = Path(sys.executable).parent
 
@@ -132,6 +134,26 @@ def synthetic_landing(tmp_path: Path, key: str) -> dict[str, str]:
         env={**os.environ, **tppo}, capture_output=True, text=True, timeout=300)
     assert synth.returncode == 0, synth.stderr[-3000:]
     return tppo
+
+
+def start_metadata(tmp_path: Path, key: str, stack: ExitStack
+                   ) -> tuple[dict[str, str], Path, int, dict[str, str]]:
+    """What both scheduler tests start from: the synthetic landing (its TPPO_* variables),
+    a folder for the components' logs, a free port for the api-server and a PostgreSQL
+    (psycopg2 arguments) that ``stack`` stops and removes."""
+    tppo = synthetic_landing(tmp_path, key)
+    logs = tmp_path / "airflow-logs"
+    logs.mkdir()
+    pg_root = Path(tempfile.mkdtemp(prefix="tppo-pg-"))  # not under pytest's 0700 tmp
+    stack.callback(shutil.rmtree, pg_root, ignore_errors=True)
+    db = stack.enter_context(postgres(pg_root))
+    return tppo, logs, free_port(), db
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Airflow's metadata schema and the one-slot pool of the DuckDB writers."""
+    airflow(env, "db", "migrate")
+    airflow(env, "pools", "set", WRITER_POOL, "1", "DuckDB: one writing process")
 
 
 def airflow_env(tmp_path: Path, db: dict[str, str], port: int, logs: Path,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -31,14 +30,13 @@ import pytest
 import redis
 
 from tests.scheduler.airflow_stack import (
-    airflow,
     airflow_env,
     airflow_process,
     dag_runs,
     free_port,
-    postgres,
+    migrate,
+    start_metadata,
     stop_group,
-    synthetic_landing,
     wait_for_api,
 )
 from tppo.config import DAG_ID, WRITER_POOL
@@ -100,15 +98,9 @@ def _celery_loads_the_executor() -> None:
 
 def test_two_celery_workers_run_the_nightly_dag_one_writer_at_a_time(tmp_path):
     _celery_loads_the_executor()
-    tppo = synthetic_landing(tmp_path, "celery-test-key")
-    logs = tmp_path / "airflow-logs"
-    logs.mkdir()
-    port = free_port()
-    pg_root = Path(tempfile.mkdtemp(prefix="tppo-pg-"))  # not under pytest's 0700 tmp
     with ExitStack() as stack:
-        stack.callback(shutil.rmtree, pg_root, ignore_errors=True)
+        tppo, logs, port, db = start_metadata(tmp_path, "celery-test-key", stack)
         broker = stack.enter_context(redis_server(tmp_path))
-        db = stack.enter_context(postgres(pg_root))
         env = {
             **os.environ, **tppo,
             **airflow_env(tmp_path, db, port, logs, "CeleryExecutor"),
@@ -117,8 +109,7 @@ def test_two_celery_workers_run_the_nightly_dag_one_writer_at_a_time(tmp_path):
                 f"db+postgresql+psycopg2://airflow@/airflow?host={db['host']}",
             "TPPO_NIGHTLY_SCHEDULE": "* * * * *",
         }
-        airflow(env, "db", "migrate")
-        airflow(env, "pools", "set", WRITER_POOL, "1", "DuckDB: one writing process")
+        migrate(env)
         procs = {name: stack.enter_context(airflow_process(name, args, env, logs))
                  for name, args in (("api-server", ["api-server", "--port", str(port)]),
                                     ("dag-processor", ["dag-processor"]))}

@@ -15,25 +15,20 @@ stops every process with SIGINT to its process group.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
 import psycopg2
 import pytest
 
 from tests.scheduler.airflow_stack import (
-    airflow,
     airflow_env,
     airflow_process,
     dag_runs,
-    free_port,
-    postgres,
-    synthetic_landing,
+    migrate,
+    start_metadata,
 )
-from tppo.config import DAG_ID, WRITER_POOL
+from tppo.config import DAG_ID
 
 pytestmark = pytest.mark.slow
 RUN_TIMEOUT = 600  # seconds for the scheduled run to finish
@@ -41,14 +36,8 @@ TASKS = 14
 
 
 def test_scheduler_runs_the_nightly_dag_on_its_own_schedule(tmp_path):
-    tppo = synthetic_landing(tmp_path, "scheduler-test-key")
-    logs = tmp_path / "airflow-logs"
-    logs.mkdir()
-    port = free_port()
-    pg_root = Path(tempfile.mkdtemp(prefix="tppo-pg-"))  # not under pytest's 0700 tmp
     with ExitStack() as stack:
-        stack.callback(shutil.rmtree, pg_root, ignore_errors=True)
-        db = stack.enter_context(postgres(pg_root))
+        tppo, logs, port, db = start_metadata(tmp_path, "scheduler-test-key", stack)
         env = {
             **os.environ, **tppo,
             **airflow_env(tmp_path, db, port, logs, "LocalExecutor"),
@@ -56,8 +45,7 @@ def test_scheduler_runs_the_nightly_dag_on_its_own_schedule(tmp_path):
             # A deadline already past when the run starts: the late-run alert must fire.
             "TPPO_DEADLINE_MINUTES": "0",
         }
-        airflow(env, "db", "migrate")
-        airflow(env, "pools", "set", WRITER_POOL, "1", "DuckDB: one writing process")
+        migrate(env)
         for name, args in (("api-server", ["api-server", "--port", str(port)]),
                            ("dag-processor", ["dag-processor"]),
                            ("scheduler", ["scheduler"])):
