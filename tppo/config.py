@@ -245,9 +245,13 @@ def in_process_run() -> bool:
 
 
 DUCKDB_MEMORY_VAR = "TPPO_DUCKDB_MEMORY_LIMIT"
-# DuckDB's share of the machine per database instance: a night has at most three at once
+# DuckDB's share of the machine per database instance: a night has up to three at once
 # (the run's own, dbt's, and Splink's inside dbt), besides the frames Python holds.
-DUCKDB_MEMORY_SHARE = 0.25
+# Measured at scale 3 (docs/BENCHMARKS.md): DuckDB's default (80 %) let dbt's process
+# reach 6.4 GB; 2 GiB kept the night's peak at 5.2 GB for 3 % more time, and 1 GiB made
+# models fail for want of memory, hence the floor.
+DUCKDB_MEMORY_SHARE = 0.125
+DUCKDB_MEMORY_FLOOR = 2 * 2**30
 
 
 def machine_memory() -> int:
@@ -266,11 +270,15 @@ def machine_memory() -> int:
 
 def duckdb_memory_limit() -> str:
     """DuckDB's ``memory_limit`` for every database instance of a run:
-    ``TPPO_DUCKDB_MEMORY_LIMIT`` (DuckDB's syntax, e.g. ``4GiB``) or a quarter of
-    :func:`machine_memory`. Past it DuckDB spills to encrypted temporary files
-    (tppo.warehouse.tune)."""
+    ``TPPO_DUCKDB_MEMORY_LIMIT`` (DuckDB's syntax, e.g. ``4GiB``), else an eighth of
+    :func:`machine_memory`, at least 2 GiB (at most half the machine). Past it DuckDB
+    spills to encrypted temporary files (tppo.warehouse.tune)."""
     raw = os.environ.get(DUCKDB_MEMORY_VAR, "").strip()
-    return raw or f"{int(machine_memory() * DUCKDB_MEMORY_SHARE) // 2**20}MiB"
+    if raw:
+        return raw
+    memory = machine_memory()
+    limit = min(max(int(memory * DUCKDB_MEMORY_SHARE), DUCKDB_MEMORY_FLOOR), memory // 2)
+    return f"{limit // 2**20}MiB"
 
 
 def run_marker(variable: str) -> str | None:

@@ -221,9 +221,11 @@ def test_a_sort_that_does_not_fit_spills_encrypted_into_the_restricted_folder(tm
     assert list(root.iterdir()) == []  # DuckDB removed its folder when it closed
 
 
-def test_the_memory_limit_is_a_quarter_of_the_machine_unless_set(tmp_path, monkeypatch):
+def test_the_memory_limit_is_an_eighth_of_the_machine_unless_set(tmp_path, monkeypatch):
     monkeypatch.delenv(DUCKDB_MEMORY_VAR, raising=False)
-    assert duckdb_memory_limit() == f"{machine_memory() // 4 // 2**20}MiB"
+    memory = machine_memory()
+    expected = min(max(memory // 8, 2 * 2**30), memory // 2)
+    assert abs(int(duckdb_memory_limit().removesuffix("MiB")) - expected // 2**20) <= 1
     assert 0 < machine_memory() <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     monkeypatch.setenv(DUCKDB_MEMORY_VAR, "3GiB")
     with open_warehouse(_warehouse(tmp_path)) as con:
