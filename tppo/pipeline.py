@@ -34,7 +34,7 @@ from tppo.publish import publish as do_publish
 from tppo.report import write_report
 from tppo.report.dbt_docs import write_dbt_docs
 from tppo.transform import run_dbt
-from tppo.warehouse import open_warehouse
+from tppo.warehouse import open_warehouse, remove_stale_spills
 from tppo.warehouse_check import WarehouseDamaged, ensure_whole
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ def discover(batch_id: str, logical_date: dt.date) -> dict:
         raise DataProblem(str(exc)) from None
     years = retention_years()
     start_run(progress_file(p.work))
+    remove_stale_spills(p.warehouse)  # a killed run's DuckDB spill folders (encrypted)
     with connect(p) as con:
         problem = storage.key_mismatch(con, pseudo)
         if problem:

@@ -14,7 +14,6 @@ import datetime as dt
 import fcntl
 import logging
 import os
-import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +34,7 @@ from tppo.faults import disk_full_reason
 from tppo.pipeline import UNWRITTEN_FAILURES, batch_id_of, failures_dir
 from tppo.progress import Progress, progress_file
 from tppo.rebuild import set_aside
-from tppo.warehouse import open_warehouse, spill_root
+from tppo.warehouse import open_warehouse
 from tppo.warehouse_check import ensure_whole
 
 log = logging.getLogger(__name__)
@@ -382,8 +381,6 @@ def _run_dag(p: Paths, logical_date: dt.datetime | None, verbose: bool,
     before = _published_state(p)
     try:
         with run_lock(p):
-            # a killed run's DuckDB spill folders (encrypted; no DuckDB is open now)
-            shutil.rmtree(spill_root(p.warehouse), ignore_errors=True)
             _check_warehouse(p, rebuild, erasures_lost)
             try:
                 p.ensure()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from tppo.children import alive
 from tppo.config import DUCKDB_MEMORY_VAR, duckdb_memory_limit
 from tppo.errors import KeyProblem
 from tppo.pseudonym import Secret, create_key_file, load_secret
@@ -67,9 +69,25 @@ _SPILLS = itertools.count()
 def spill_root(warehouse: Path) -> Path:
     """Where DuckDB instances reading ``warehouse`` spill: ``<warehouse>.tmp``, in the
     restricted folder, one folder per instance below it (DuckDB removes its own when the
-    instance closes; a killed run's are removed by the next run, tppo.runner)."""
+    instance closes; a killed run's are removed by the next run's first task,
+    :func:`remove_stale_spills`)."""
     warehouse = Path(warehouse)
     return warehouse.with_name(warehouse.name + ".tmp")
+
+
+def remove_stale_spills(warehouse: Path) -> list[Path]:
+    """Remove the spill folders of DuckDB instances whose process is gone (a killed
+    run's); a live process's folder (named ``<pid>-<n>``) is left alone. Returns what
+    was removed."""
+    removed = []
+    root = spill_root(warehouse)
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        pid = folder.name.split("-", 1)[0]
+        if pid.isdigit() and alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def tune(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:

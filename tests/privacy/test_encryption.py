@@ -22,6 +22,7 @@ from tppo.warehouse import (
     WAREHOUSE_KEY,
     is_encrypted,
     open_warehouse,
+    remove_stale_spills,
     rotate_key,
     spill_root,
 )
@@ -234,3 +235,17 @@ def test_the_memory_limit_is_an_eighth_of_the_machine_unless_set(tmp_path, monke
     monkeypatch.setenv(DUCKDB_MEMORY_VAR, "plenty")
     with pytest.raises(ValueError, match=f"{DUCKDB_MEMORY_VAR}='plenty'"):
         open_warehouse(tmp_path / "restricted" / "warehouse.duckdb")
+
+
+def test_a_killed_runs_spill_folders_are_removed_and_a_live_ones_kept(tmp_path):
+    path = _warehouse(tmp_path)
+    root = spill_root(path)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone, live = root / f"{dead.pid}-0", root / f"{os.getpid()}-7"
+    for folder in (gone, live):
+        folder.mkdir(parents=True)
+        (folder / "duckdb_temp_storage-0.tmp").write_bytes(b"\0" * 16)
+    assert remove_stale_spills(path) == [gone]
+    assert not gone.exists() and live.exists()
+    assert remove_stale_spills(tmp_path / "nowhere" / "warehouse.duckdb") == []
